@@ -1,0 +1,83 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestExampleValidates(t *testing.T) {
+	cfg, err := Parse("example.yaml", Example())
+	if err != nil {
+		t.Fatalf("example does not validate:\n%v", err)
+	}
+	if got := len(cfg.ReplicaSets[0].Members); got != 4 {
+		t.Fatalf("members = %d, want 4", got)
+	}
+	// The example must state the two-site reality as a warning, not hide it.
+	found := false
+	for _, w := range cfg.Warnings {
+		if strings.Contains(w.Message, "losing site paris") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("no warning about losing Paris; warnings: %v", cfg.Warnings)
+	}
+	if cfg.Backup("nightly").PITR.SliceOr().Seconds() != 60 {
+		t.Fatalf("slice not decoded")
+	}
+}
+
+func TestThreeMistakesThreeLocatedProblems(t *testing.T) {
+	src := `sites:
+  - name: paris
+replica_sets:
+  - name: main
+    members:
+      - host: a:27017
+        site: paris
+      - host: a:27017
+        site: lyonn
+backups:
+  - name: nightly
+    replica_set: main
+    storage: nowhere
+    schedule: "0 2 * *"
+`
+	_, err := Parse("bad.yaml", []byte(src))
+	var ce *Error
+	if !errors.As(err, &ce) || !errors.Is(err, ErrInvalid) {
+		t.Fatalf("want *Error wrapping ErrInvalid, got %v", err)
+	}
+	want := []string{
+		"bad.yaml:8:15: replica_sets[0].members[1].host: duplicate host a:27017",
+		"bad.yaml:9:15: replica_sets[0].members[1].site: unknown site \"lyonn\"",
+		"bad.yaml:13:14: backups[0].storage: unknown storage \"nowhere\"",
+		"bad.yaml:14:15: backups[0].schedule: schedule \"0 2 * *\" does not parse",
+	}
+	if len(ce.Problems) != len(want) {
+		t.Fatalf("got %d problems, want %d:\n%v", len(ce.Problems), len(want), err)
+	}
+	for i, w := range want {
+		if got := ce.Problems[i].String(); !strings.HasPrefix(got, w) {
+			t.Errorf("problem %d:\n got %s\nwant %s…", i, got, w)
+		}
+	}
+}
+
+func TestSyntaxErrorIsLocated(t *testing.T) {
+	_, err := Parse("s.yaml", []byte("sites:\n  - name: paris\n   bad: [\n"))
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Problems[0].Line == 0 {
+		t.Fatalf("want a located syntax problem, got %v", err)
+	}
+}
+
+func TestDuplicateKeyIsLocated(t *testing.T) {
+	_, err := Parse("d.yaml", []byte("sites:\n  - name: paris\nsites: []\n"))
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Problems[0].Line != 3 {
+		t.Fatalf("want duplicate key at line 3, got %v", err)
+	}
+}

@@ -1,0 +1,141 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"sort"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// MaxFileSize bounds what Load reads; a configuration is never this large.
+const MaxFileSize = 4 << 20
+
+// Load reads, decodes and validates the file at path ("-" reads stdin).
+// On any problem it returns an *Error listing every problem found.
+func Load(path string) (*Config, error) {
+	var (
+		data []byte
+		err  error
+	)
+	if path == "-" {
+		data, err = io.ReadAll(io.LimitReader(os.Stdin, MaxFileSize+1))
+	} else {
+		data, err = readLimited(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, &Error{File: path, Problems: []Problem{{File: path, Message: fmt.Sprintf("file larger than %d bytes", MaxFileSize)}}}
+	}
+	return Parse(path, data)
+}
+
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%w: pass --config FILE or set CITADEL_CONFIG (citadel config example prints one)", err)
+		}
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+}
+
+// Parse decodes and validates data, naming it file in every problem.
+func Parse(file string, data []byte) (*Config, error) {
+	cfg, ps := decodeFile(file, data)
+	if cfg == nil {
+		return nil, ps.err()
+	}
+	validate(cfg, ps)
+	cfg.Warnings = ps.warn
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// decodeFile parses YAML into a Config without validating it.
+func decodeFile(file string, data []byte) (*Config, *problems) {
+	ps := &problems{file: file, pos: positions{"": {Line: 1, Column: 1}}}
+	f, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		ps.list = append(ps.list, syntaxProblem(file, err))
+		return nil, ps
+	}
+	cfg := &Config{File: file, pos: ps.pos}
+	if len(f.Docs) > 1 {
+		ps.at("", "keep the whole configuration in one YAML document", "found %d YAML documents", len(f.Docs))
+	}
+	if len(f.Docs) == 0 || f.Docs[0].Body == nil {
+		return cfg, ps
+	}
+	d := &decoder{ps: ps, anchors: map[string]ast.Node{}}
+	d.decode(f.Docs[0].Body, reflect.ValueOf(cfg).Elem(), "")
+	return cfg, ps
+}
+
+func syntaxProblem(file string, err error) Problem {
+	p := Problem{File: file, Message: "YAML syntax error: " + err.Error()}
+	var se *yaml.SyntaxError
+	if errors.As(err, &se) {
+		p.Message = "YAML syntax error: " + se.Message
+		if se.Token != nil {
+			p.Line, p.Column = se.Token.Position.Line, se.Token.Position.Column
+		}
+	}
+	var de *yaml.DuplicateKeyError
+	if errors.As(err, &de) {
+		p.Message = de.Message
+		if de.Token != nil {
+			p.Line, p.Column = de.Token.Position.Line, de.Token.Position.Column
+		}
+		p.Hint = "each key may appear once per section"
+	}
+	return p
+}
+
+func sortedStrings(s []string) []string {
+	out := append([]string(nil), s...)
+	sort.Strings(out)
+	return out
+}
+
+// closest returns the candidate within edit distance 2 of s, if any.
+func closest(s string, candidates []string) string {
+	best, bestD := "", 3
+	for _, c := range sortedStrings(candidates) {
+		if d := editDistance(s, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

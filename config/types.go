@@ -1,0 +1,339 @@
+// Package config holds citadel's configuration: the types of the YAML file,
+// loading with line-numbered errors, validation that reports every problem at
+// once, and the commented two-site example printed by `citadel config example`.
+//
+// Secrets never appear in the file: fields ending in _env name an environment
+// variable and fields ending in _file name a file that holds the secret.
+package config
+
+import "time"
+
+// Config is the whole citadel configuration file.
+type Config struct {
+	Sites       []Site       `yaml:"sites"`
+	MongoDB     MongoDB      `yaml:"mongodb"`
+	ReplicaSets []ReplicaSet `yaml:"replica_sets"`
+	Storages    []Storage    `yaml:"storages"`
+	Backups     []Backup     `yaml:"backups"`
+	Drills      []Drill      `yaml:"drills"`
+	Coordinator *Coordinator `yaml:"coordinator"`
+	Ingest      *Ingest      `yaml:"ingest"`
+
+	// File is the name the configuration was loaded from ("-" for stdin).
+	File string `yaml:"-"`
+	// Warnings are problems that do not make the file invalid but deserve
+	// an operator's attention (for example the two-site quorum reality).
+	Warnings []Problem `yaml:"-"`
+
+	pos positions
+}
+
+// Site is a physical location (Paris, Lyon, a witness elsewhere).
+type Site struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+}
+
+// MongoDB holds how citadel connects to every member: authentication and TLS.
+type MongoDB struct {
+	Auth           *Auth    `yaml:"auth"`
+	TLS            *TLS     `yaml:"tls"`
+	ConnectTimeout Duration `yaml:"connect_timeout"`
+	AppName        string   `yaml:"app_name"`
+}
+
+// Auth is MongoDB authentication. The password comes from an environment
+// variable or a file, never from the configuration itself.
+type Auth struct {
+	Mechanism    string `yaml:"mechanism"`
+	Username     string `yaml:"username"`
+	PasswordEnv  string `yaml:"password_env"`
+	PasswordFile string `yaml:"password_file"`
+	Source       string `yaml:"source"`
+}
+
+// Password resolves the password from its environment variable or file.
+func (a *Auth) Password() (string, error) {
+	return Secret{Env: a.PasswordEnv, File: a.PasswordFile}.Resolve()
+}
+
+// TLS configures TLS for a MongoDB or S3 connection.
+type TLS struct {
+	Enabled            bool   `yaml:"enabled"`
+	CAFile             string `yaml:"ca_file"`
+	CertKeyFile        string `yaml:"cert_key_file"`
+	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+}
+
+// ReplicaSet is the desired shape of one replica set.
+type ReplicaSet struct {
+	Name     string     `yaml:"name"`
+	Settings RSSettings `yaml:"settings"`
+	Members  []Member   `yaml:"members"`
+}
+
+// RSSettings are the replica set's settings document.
+type RSSettings struct {
+	ElectionTimeout   Duration `yaml:"election_timeout"`
+	HeartbeatInterval Duration `yaml:"heartbeat_interval"`
+	HeartbeatTimeout  Duration `yaml:"heartbeat_timeout"`
+	CatchUpTimeout    Duration `yaml:"catch_up_timeout"`
+	ChainingAllowed   *bool    `yaml:"chaining_allowed"`
+}
+
+// Defaults of mongod 7.0 for the settings document.
+const (
+	DefaultElectionTimeout   = 10 * time.Second
+	DefaultHeartbeatInterval = 2 * time.Second
+	DefaultHeartbeatTimeout  = 10 * time.Second
+)
+
+// ElectionTimeoutOr returns the election timeout or mongod's default.
+func (s RSSettings) ElectionTimeoutOr() time.Duration {
+	if s.ElectionTimeout > 0 {
+		return s.ElectionTimeout.D()
+	}
+	return DefaultElectionTimeout
+}
+
+// HeartbeatIntervalOr returns the heartbeat interval or mongod's default.
+func (s RSSettings) HeartbeatIntervalOr() time.Duration {
+	if s.HeartbeatInterval > 0 {
+		return s.HeartbeatInterval.D()
+	}
+	return DefaultHeartbeatInterval
+}
+
+// Member is one member of a replica set as the operator wants it.
+type Member struct {
+	ID             *int              `yaml:"id"`
+	Host           string            `yaml:"host"`
+	Site           string            `yaml:"site"`
+	Priority       *float64          `yaml:"priority"`
+	Votes          *int              `yaml:"votes"`
+	Hidden         bool              `yaml:"hidden"`
+	Arbiter        bool              `yaml:"arbiter"`
+	Tags           map[string]string `yaml:"tags"`
+	SecondaryDelay Duration          `yaml:"secondary_delay"`
+}
+
+// EffectivePriority is the priority with mongod's defaults applied:
+// 1 for a data member, 0 for hidden members and arbiters.
+func (m Member) EffectivePriority() float64 {
+	if m.Priority != nil {
+		return *m.Priority
+	}
+	if m.Hidden || m.Arbiter || m.SecondaryDelay > 0 {
+		return 0
+	}
+	return 1
+}
+
+// EffectiveVotes is the number of votes with mongod's default (1).
+func (m Member) EffectiveVotes() int {
+	if m.Votes != nil {
+		return *m.Votes
+	}
+	return 1
+}
+
+// Electable reports whether the member can ever become primary.
+func (m Member) Electable() bool {
+	return !m.Arbiter && !m.Hidden && m.EffectivePriority() > 0 && m.EffectiveVotes() > 0
+}
+
+// Storage is a place where backups are kept: exactly one of S3 or Filesystem.
+type Storage struct {
+	Name       string      `yaml:"name"`
+	Site       string      `yaml:"site"`
+	S3         *S3         `yaml:"s3"`
+	Filesystem *Filesystem `yaml:"filesystem"`
+}
+
+// S3 is an S3-compatible bucket, in practice a self-hosted MinIO.
+type S3 struct {
+	Endpoint       string `yaml:"endpoint"`
+	Bucket         string `yaml:"bucket"`
+	Region         string `yaml:"region"`
+	Prefix         string `yaml:"prefix"`
+	AccessKeyEnv   string `yaml:"access_key_env"`
+	AccessKeyFile  string `yaml:"access_key_file"`
+	SecretKeyEnv   string `yaml:"secret_key_env"`
+	SecretKeyFile  string `yaml:"secret_key_file"`
+	TLS            *TLS   `yaml:"tls"`
+	ObjectLockDays int    `yaml:"object_lock_days"`
+}
+
+// AccessKey resolves the access key id.
+func (s *S3) AccessKey() (string, error) {
+	return Secret{Env: s.AccessKeyEnv, File: s.AccessKeyFile}.Resolve()
+}
+
+// SecretKey resolves the secret access key.
+func (s *S3) SecretKey() (string, error) {
+	return Secret{Env: s.SecretKeyEnv, File: s.SecretKeyFile}.Resolve()
+}
+
+// Filesystem is a directory, local or mounted.
+type Filesystem struct {
+	Path string `yaml:"path"`
+}
+
+// Backup is a scheduled backup of one replica set to one storage.
+type Backup struct {
+	Name        string      `yaml:"name"`
+	ReplicaSet  string      `yaml:"replica_set"`
+	Storage     string      `yaml:"storage"`
+	Schedule    string      `yaml:"schedule"`
+	Timezone    string      `yaml:"timezone"`
+	CopyTo      []string    `yaml:"copy_to"`
+	Compression Compression `yaml:"compression"`
+	Encryption  *Encryption `yaml:"encryption"`
+	Retention   Retention   `yaml:"retention"`
+	PITR        PITR        `yaml:"pitr"`
+	Source      Source      `yaml:"source"`
+	Parallelism int         `yaml:"parallelism"`
+}
+
+// Compression of every stored object.
+type Compression struct {
+	Algorithm string `yaml:"algorithm"` // zstd (default) or none
+	Level     int    `yaml:"level"`     // 1 fastest … 4 best; 0 means the default (2)
+}
+
+// Encryption with age: recipients encrypt; the identity file decrypts at
+// restore and verify --read-data time.
+type Encryption struct {
+	RecipientsFile string `yaml:"recipients_file"`
+	IdentityFile   string `yaml:"identity_file"`
+}
+
+// Retention says how many backups to keep per period.
+type Retention struct {
+	Daily   int `yaml:"daily"`
+	Weekly  int `yaml:"weekly"`
+	Monthly int `yaml:"monthly"`
+}
+
+// PITR configures continuous oplog archiving.
+type PITR struct {
+	Enabled bool     `yaml:"enabled"`
+	Slice   Duration `yaml:"slice"`
+}
+
+// DefaultPITRSlice is the default oplog slice length (so RPO ≈ one minute).
+const DefaultPITRSlice = time.Minute
+
+// SliceOr returns the slice length or its default.
+func (p PITR) SliceOr() time.Duration {
+	if p.Slice > 0 {
+		return p.Slice.D()
+	}
+	return DefaultPITRSlice
+}
+
+// Source says which member a backup reads from.
+type Source struct {
+	Prefer       string `yaml:"prefer"` // hidden (default), secondary, primary
+	AllowPrimary bool   `yaml:"allow_primary"`
+}
+
+// Drill is a scheduled restore rehearsal.
+type Drill struct {
+	Name     string      `yaml:"name"`
+	Backup   string      `yaml:"backup"`
+	Schedule string      `yaml:"schedule"`
+	Timezone string      `yaml:"timezone"`
+	Target   DrillTarget `yaml:"target"`
+	MaxRTO   Duration    `yaml:"max_rto"`
+	MaxRPO   Duration    `yaml:"max_rpo"`
+}
+
+// DrillTarget is the scratch place a drill restores into: a replica set of
+// this file or a URI read from an environment variable.
+type DrillTarget struct {
+	ReplicaSet string `yaml:"replica_set"`
+	URIEnv     string `yaml:"uri_env"`
+}
+
+// Coordinator configures `citadel server` nodes. One file can serve every
+// node: node_id (or --node-id, or CITADEL_NODE_ID) picks this node's entry.
+type Coordinator struct {
+	NodeID    string            `yaml:"node_id"`
+	DataDir   string            `yaml:"data_dir"`
+	Nodes     []CoordinatorNode `yaml:"nodes"`
+	TokenEnv  string            `yaml:"token_env"`
+	TokenFile string            `yaml:"token_file"`
+}
+
+// Token resolves the shared API token.
+func (c *Coordinator) Token() (string, error) {
+	return Secret{Env: c.TokenEnv, File: c.TokenFile}.Resolve()
+}
+
+// CoordinatorNode is one raft voter.
+type CoordinatorNode struct {
+	ID          string `yaml:"id"`
+	Site        string `yaml:"site"`
+	RaftAddress string `yaml:"raft_address"`
+	HTTPAddress string `yaml:"http_address"`
+}
+
+// Ingest says where the dataset loaders write.
+type Ingest struct {
+	ReplicaSet   string  `yaml:"replica_set"`
+	Database     string  `yaml:"database"`
+	MaxErrorRate float64 `yaml:"max_error_rate"`
+	BatchSize    int     `yaml:"batch_size"`
+	Workers      int     `yaml:"workers"`
+}
+
+// Site returns the site with that name, or nil.
+func (c *Config) Site(name string) *Site {
+	for i := range c.Sites {
+		if c.Sites[i].Name == name {
+			return &c.Sites[i]
+		}
+	}
+	return nil
+}
+
+// ReplicaSet returns the replica set with that name, or nil.
+func (c *Config) ReplicaSet(name string) *ReplicaSet {
+	for i := range c.ReplicaSets {
+		if c.ReplicaSets[i].Name == name {
+			return &c.ReplicaSets[i]
+		}
+	}
+	return nil
+}
+
+// Storage returns the storage with that name, or nil.
+func (c *Config) Storage(name string) *Storage {
+	for i := range c.Storages {
+		if c.Storages[i].Name == name {
+			return &c.Storages[i]
+		}
+	}
+	return nil
+}
+
+// Backup returns the backup with that name, or nil.
+func (c *Config) Backup(name string) *Backup {
+	for i := range c.Backups {
+		if c.Backups[i].Name == name {
+			return &c.Backups[i]
+		}
+	}
+	return nil
+}
+
+// Drill returns the drill with that name, or nil.
+func (c *Config) Drill(name string) *Drill {
+	for i := range c.Drills {
+		if c.Drills[i].Name == name {
+			return &c.Drills[i]
+		}
+	}
+	return nil
+}
