@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestExampleValidates(t *testing.T) {
@@ -79,5 +80,18 @@ func TestDuplicateKeyIsLocated(t *testing.T) {
 	var ce *Error
 	if !errors.As(err, &ce) || ce.Problems[0].Line != 3 {
 		t.Fatalf("want duplicate key at line 3, got %v", err)
+	}
+}
+
+func TestAliasBombIsBounded(t *testing.T) {
+	done := make(chan error, 1)
+	go func() { _, err := Parse("bomb.yaml", []byte(laughs)); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("alias bomb accepted")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("alias bomb not bounded")
 	}
 }

@@ -39,7 +39,11 @@ type decoder struct {
 	ps      *problems
 	anchors map[string]ast.Node
 	depth   int
+	nodes   int // decoded so far: bounds alias expansion ("billion laughs")
 }
+
+// maxNodes bounds the values one file may expand to through aliases.
+const maxNodes = 100_000
 
 var durationType = reflect.TypeOf(Duration(0))
 
@@ -101,9 +105,16 @@ func (d *decoder) unwrap(n ast.Node, path string) ast.Node {
 // decode fills v (settable) from node, recording problems under path.
 func (d *decoder) decode(node ast.Node, v reflect.Value, path string) {
 	d.depth++
+	d.nodes++
 	defer func() { d.depth-- }()
 	if d.depth > 64 {
 		d.ps.at(path, "", "nesting too deep")
+		return
+	}
+	if d.nodes == maxNodes {
+		d.ps.at(path, "aliases expand the file too much; write the values out", "more than %d values after alias expansion", maxNodes)
+	}
+	if d.nodes >= maxNodes {
 		return
 	}
 	node = d.unwrap(node, path)

@@ -1,6 +1,9 @@
 package config
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // FuzzParse checks that no input makes loading panic, and that every
 // rejection is a located *Error.
@@ -11,8 +14,22 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("a: <<: {b: 1}\n"))
 	f.Add([]byte("- 1\n- 2\n"))
 	f.Add([]byte("sites: [{name: !!binary aGk=}]"))
+	f.Add([]byte(laughs))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg, err := Parse("fuzz.yaml", data)
+		type result struct {
+			cfg *Config
+			err error
+		}
+		done := make(chan result, 1)
+		go func() { c, e := Parse("fuzz.yaml", data); done <- result{c, e} }()
+		var cfg *Config
+		var err error
+		select {
+		case r := <-done:
+			cfg, err = r.cfg, r.err
+		case <-time.After(3 * time.Second):
+			t.Fatalf("Parse did not return within 3s on %q", data)
+		}
 		if err == nil && cfg == nil {
 			t.Fatal("nil config without error")
 		}
@@ -23,3 +40,14 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// laughs expands to 10^9 values if aliases are followed without a bound.
+const laughs = `a: &a ["x","x","x","x","x","x","x","x","x","x"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]
+sites: [*g,*g,*g,*g,*g,*g,*g,*g,*g,*g]
+`

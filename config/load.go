@@ -34,7 +34,11 @@ func Load(path string) (*Config, error) {
 	if len(data) > MaxFileSize {
 		return nil, &Error{File: path, Problems: []Problem{{File: path, Message: fmt.Sprintf("file larger than %d bytes", MaxFileSize)}}}
 	}
-	return Parse(path, data)
+	name := path
+	if path == "-" {
+		name = "<stdin>"
+	}
+	return Parse(name, data)
 }
 
 func readLimited(path string) ([]byte, error) {

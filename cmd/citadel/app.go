@@ -1,0 +1,134 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/noscites/citadel/internal/fault"
+)
+
+// env holds what every command needs: streams, the logger, output format.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	log            *slog.Logger
+	json           bool
+}
+
+// silentError carries an exit code for output already printed (for example
+// a validation report): run prints nothing more.
+type silentError struct{ err error }
+
+func (s silentError) Error() string { return s.err.Error() }
+func (s silentError) Unwrap() error { return s.err }
+
+func isSilent(err error) bool {
+	var s silentError
+	return errors.As(err, &s)
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	app := &cli.App{
+		Name:            "citadel",
+		Usage:           "MongoDB replica sets across two sites, backups you can prove, rehearsed recovery",
+		Version:         version,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		HideVersion:     true,
+		Flags:           globalFlags(),
+		Before:          e.before,
+		ExitErrHandler:  func(*cli.Context, error) {}, // run maps errors to codes
+		OnUsageError:    usageError,
+		CommandNotFound: commandNotFound,
+		Action:          rootAction,
+		Commands: []*cli.Command{
+			versionCommand(e),
+			configCommand(e),
+		},
+	}
+	for _, c := range app.Commands {
+		setUsageHandlers(c)
+	}
+	return app
+}
+
+func globalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "configuration `FILE`", EnvVars: []string{"CITADEL_CONFIG"}, Value: "citadel.yaml"},
+		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "output format: table or json", Value: "table"},
+		&cli.StringFlag{Name: "log-level", Usage: "debug, info, warn or error", Value: "warn", EnvVars: []string{"CITADEL_LOG_LEVEL"}},
+	}
+}
+
+func (e *env) before(c *cli.Context) error {
+	switch out := c.String("output"); out {
+	case "table":
+	case "json":
+		e.json = true
+	default:
+		return fault.Usage(fmt.Sprintf("--output %q: use table or json", out))
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
+		return fault.Usage(fmt.Sprintf("--log-level %q: use debug, info, warn or error", c.String("log-level")))
+	}
+	e.log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	return nil
+}
+
+func usageError(_ *cli.Context, err error, _ bool) error {
+	return fmt.Errorf("%w: %v (see --help)", fault.ErrUsage, err)
+}
+
+func commandNotFound(c *cli.Context, name string) {
+	fmt.Fprintf(c.App.ErrWriter, "citadel: unknown command %q; commands: %s\n", name, commandNames(c.App.Commands))
+}
+
+// rootAction shows help without arguments and refuses an unknown command.
+func rootAction(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return fault.Usage(fmt.Sprintf("unknown command %q; commands: %s", c.Args().First(), commandNames(c.App.Commands)))
+	}
+	return cli.ShowAppHelp(c)
+}
+
+func commandNames(cmds []*cli.Command) string {
+	names := make([]string, 0, len(cmds))
+	for _, c := range cmds {
+		if !c.Hidden {
+			names = append(names, c.Name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// setUsageHandlers makes flag mistakes in any subcommand exit 2.
+func setUsageHandlers(c *cli.Command) {
+	c.OnUsageError = usageError
+	if len(c.Subcommands) > 0 && c.Action == nil {
+		c.Action = func(ctx *cli.Context) error {
+			if ctx.NArg() > 0 {
+				return fault.Usage(fmt.Sprintf("unknown command %q for %s; commands: %s", ctx.Args().First(), ctx.Command.FullName(), commandNames(ctx.Command.Subcommands)))
+			}
+			return cli.ShowSubcommandHelp(ctx)
+		}
+	}
+	for _, sub := range c.Subcommands {
+		setUsageHandlers(sub)
+	}
+}
+
+// requireArgs checks the number of positional arguments.
+func requireArgs(c *cli.Context, min, max int, usage string) error {
+	n := c.NArg()
+	if n < min || (max >= 0 && n > max) {
+		return fault.Usage(fmt.Sprintf("%s: usage: citadel %s %s", c.Command.FullName(), c.Command.FullName(), usage))
+	}
+	return nil
+}

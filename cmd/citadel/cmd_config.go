@@ -1,0 +1,97 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/noscites/citadel/config"
+)
+
+func configCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "config",
+		Usage: "check or print configuration files",
+		Subcommands: []*cli.Command{
+			{
+				Name:      "validate",
+				Usage:     "report every problem in a configuration file (FILE, - for stdin, default --config)",
+				ArgsUsage: "[FILE]",
+				Action:    e.configValidate,
+			},
+			{
+				Name:   "example",
+				Usage:  "print a commented two-site example that validates",
+				Action: e.configExample,
+			},
+		},
+	}
+}
+
+// validateReport is the JSON shape of `config validate -o json`.
+type validateReport struct {
+	File     string           `json:"file"`
+	Valid    bool             `json:"valid"`
+	Problems []config.Problem `json:"problems"`
+	Warnings []config.Problem `json:"warnings"`
+}
+
+func (e *env) configValidate(c *cli.Context) error {
+	if err := requireArgs(c, 0, 1, "[FILE]"); err != nil {
+		return err
+	}
+	file := c.String("config")
+	if c.NArg() == 1 {
+		file = c.Args().First()
+	}
+	cfg, err := config.Load(file)
+	var cerr *config.Error
+	if err != nil && !errors.As(err, &cerr) {
+		return err
+	}
+	rep := validateReport{File: file, Valid: err == nil, Problems: []config.Problem{}, Warnings: []config.Problem{}}
+	if cerr != nil {
+		rep.Problems = cerr.Problems
+	} else {
+		rep.Warnings = cfg.Warnings
+	}
+	if e.json {
+		if perr := printJSON(e.stdout, rep); perr != nil {
+			return perr
+		}
+	} else {
+		e.printValidation(rep, cfg)
+	}
+	if err != nil {
+		return silentError{err}
+	}
+	return nil
+}
+
+func (e *env) printValidation(rep validateReport, cfg *config.Config) {
+	for _, p := range rep.Problems {
+		fmt.Fprintf(e.stderr, "error: %s\n", p)
+	}
+	if !rep.Valid {
+		fmt.Fprintf(e.stderr, "%s: %d problem(s); fix them and run citadel config validate again\n", rep.File, len(rep.Problems))
+		return
+	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(e.stderr, "warning: %s\n", w)
+	}
+	nodes := 0
+	if cfg.Coordinator != nil {
+		nodes = len(cfg.Coordinator.Nodes)
+	}
+	fmt.Fprintf(e.stdout, "%s: valid (%d sites, %d replica sets, %d storages, %d backups, %d drills, %d coordinator nodes)\n",
+		rep.File, len(cfg.Sites), len(cfg.ReplicaSets), len(cfg.Storages), len(cfg.Backups), len(cfg.Drills), nodes)
+}
+
+func (e *env) configExample(c *cli.Context) error {
+	if err := requireArgs(c, 0, 0, ""); err != nil {
+		return err
+	}
+	_, err := e.stdout.Write(config.Example())
+	return err
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/noscites/citadel/config"
+)
+
+// runCLI runs citadel in-process and returns the exit code and outputs.
+func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(append([]string{"citadel"}, args...), strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestExamplePipesIntoValidate(t *testing.T) {
+	code, example, _ := runCLI(t, "", "config", "example")
+	if code != 0 {
+		t.Fatalf("example exit %d", code)
+	}
+	// validate reads stdin through os.Stdin; feed it with a pipe.
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := os.Stdin
+	os.Stdin = r
+	t.Cleanup(func() { os.Stdin = old })
+	go func() { w.WriteString(example); w.Close() }()
+	code, out, errOut := runCLI(t, "", "config", "validate", "-")
+	if code != 0 || !strings.Contains(out, "valid") {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+}
+
+func TestValidateThreeMistakes(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "citadel.yaml")
+	bad := strings.Replace(string(config.Example()), "site: lyon\n        priority: 0.5", "site: lyom\n        priority: 0.5", 1)
+	bad = strings.Replace(bad, `schedule: "0 2 * * *"`, `schedule: "0 25 * * *"`, 1)
+	bad = strings.Replace(bad, "password_env: CITADEL_MONGO_PASSWORD", "password_env: \"correct horse battery\"", 1)
+	if err := os.WriteFile(file, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCLI(t, "", "config", "validate", file)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2\n%s", code, errOut)
+	}
+	lines := 0
+	for _, l := range strings.Split(errOut, "\n") {
+		if strings.HasPrefix(l, "error: "+file+":") {
+			lines++
+		}
+	}
+	if lines != 3 {
+		t.Fatalf("want 3 located errors, got %d:\n%s", lines, errOut)
+	}
+	for _, want := range []string{`unknown site "lyom"`, "does not parse", "looks like a secret written in clear"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("missing %q in:\n%s", want, errOut)
+		}
+	}
+	if strings.Contains(errOut, "horse battery") {
+		t.Errorf("a secret written in clear was echoed back:\n%s", errOut)
+	}
+
+	code, out, _ := runCLI(t, "", "-o", "json", "config", "validate", file)
+	var rep validateReport
+	if code != 2 || json.Unmarshal([]byte(out), &rep) != nil || len(rep.Problems) != 3 || rep.Valid {
+		t.Fatalf("json: exit %d, %s", code, out)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	cases := []struct {
+		args []string
+		want int
+	}{
+		{[]string{"version"}, 0},
+		{[]string{"--output", "xml", "version"}, 2},
+		{[]string{"version", "--nope"}, 2},
+		{[]string{"config", "validate", "/nonexistent/citadel.yaml"}, 1},
+		{[]string{"config", "validate", "a", "b"}, 2},
+		{[]string{"nosuchcommand"}, 2},
+		{[]string{"config", "nosuchcommand"}, 2},
+	}
+	for _, tc := range cases {
+		code, _, errOut := runCLI(t, "", tc.args...)
+		if code != tc.want {
+			t.Errorf("%v: exit %d, want %d (%s)", tc.args, code, tc.want, errOut)
+		}
+	}
+}

@@ -1,0 +1,39 @@
+// Package fault holds the error categories that decide citadel's exit codes.
+//
+// Domain packages wrap one of these sentinels (fmt.Errorf("…: %w", fault.ErrRefused))
+// and cmd/citadel maps them to codes in one place, following the table of
+// ../shared/design/cli.md:
+//
+//	0 done · 1 failed · 2 usage or invalid config · 3 verification failed ·
+//	4 refused by a safety check · 130 interrupted
+package fault
+
+import "errors"
+
+var (
+	// ErrUsage is a command-line mistake: a missing argument, a bad flag value.
+	ErrUsage = errors.New("usage error")
+	// ErrVerification means data did not verify: a backup, a drill, or an
+	// ingest whose error rate passed its threshold.
+	ErrVerification = errors.New("verification failed")
+	// ErrRefused means a safety check refused the operation (lag too high,
+	// no confirmation, a primary still reachable for a forced failover).
+	ErrRefused = errors.New("refused by a safety check")
+)
+
+// Usage returns a usage error with a message.
+func Usage(msg string) error { return &wrapped{msg: msg, err: ErrUsage} }
+
+// Refused returns a refusal with a message.
+func Refused(msg string) error { return &wrapped{msg: msg, err: ErrRefused} }
+
+// Verification returns a verification failure with a message.
+func Verification(msg string) error { return &wrapped{msg: msg, err: ErrVerification} }
+
+type wrapped struct {
+	msg string
+	err error
+}
+
+func (w *wrapped) Error() string { return w.msg }
+func (w *wrapped) Unwrap() error { return w.err }
