@@ -22,7 +22,7 @@ build:
 test: tools lint unit fuzz
 
 unit: tools
-	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	TEST_TIMEOUT=$(TEST_TIMEOUT) scripts/test.sh
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
