@@ -1,0 +1,139 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// writeDocs is the upsert-free reload of one batch (DESIGN.md):
+//  1. unordered InsertMany of the whole batch: new keys are inserted;
+//  2. the duplicate-key errors (11000) name the keys that already exist;
+//  3. one find {_id: {$in: keys}} projected on _h and _run reads their hashes;
+//  4. same hash: unchanged; written by this very load: a duplicate key in
+//     the input, rejected; otherwise the document is replaced (updated).
+//
+// On FerretDB every replace scans the collection, so only changed documents
+// pay that price; an unchanged reload costs one insert attempt and one find.
+func (s *Sink) writeDocs(ctx context.Context, coll string, batch []pending) error {
+	c := s.collection(coll)
+	docs := make([]any, len(batch))
+	for i := range batch {
+		docs[i] = batch[i].doc
+	}
+	_, err := c.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	dup, other, err := splitWriteErrors(err)
+	if err != nil {
+		return fmt.Errorf("insert into %s: %w", coll, err)
+	}
+	refused := map[int]bool{}
+	for _, we := range other {
+		refused[we.Index] = true
+		if we.Index >= 0 && we.Index < len(batch) {
+			if err := s.rejectWritten(ctx, coll, batch[we.Index], "refused by the server", we.Message); err != nil {
+				return err
+			}
+		}
+	}
+	inserted := int64(len(batch) - len(dup) - len(refused))
+	s.st.update(coll, func(cs *CollStats) { cs.Inserted += inserted })
+	if len(dup) == 0 {
+		return nil
+	}
+	existing := make([]pending, 0, len(dup))
+	for i := range batch { // in input order: the first record of a key wins
+		if dup[i] {
+			existing = append(existing, batch[i])
+		}
+	}
+	return s.reconcile(ctx, c, coll, existing)
+}
+
+type stored struct {
+	hash, run string
+}
+
+// reconcile compares the batch's documents whose key already exists with
+// their stored hashes and rewrites the changed ones.
+func (s *Sink) reconcile(ctx context.Context, c *mongo.Collection, coll string, docs []pending) error {
+	have, err := storedHashes(ctx, c, docs)
+	if err != nil {
+		return fmt.Errorf("read hashes of %s: %w", coll, err)
+	}
+	var unchanged, updated, inserted int64
+	for _, d := range docs {
+		k := keyOf(d.id)
+		st, ok := have[k]
+		// A later record of this batch with the same key is a duplicate.
+		have[k] = stored{hash: d.hash, run: s.opt.RunID}
+		switch {
+		case !ok: // deleted since the insert failed: insert again
+			if _, err := c.InsertOne(ctx, d.doc); err != nil {
+				return fmt.Errorf("insert %v into %s: %w", d.id, coll, err)
+			}
+			inserted++
+		case st.run == s.opt.RunID:
+			if err := s.rejectWritten(ctx, coll, d, "duplicate key",
+				fmt.Sprintf("key %v appears more than once in this load; the first record was kept", d.id)); err != nil {
+				return err
+			}
+		case st.hash == d.hash:
+			unchanged++
+		default:
+			if _, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.id}}, d.doc); err != nil {
+				return fmt.Errorf("replace %v in %s: %w", d.id, coll, err)
+			}
+			updated++
+		}
+	}
+	s.st.update(coll, func(cs *CollStats) {
+		cs.Unchanged += unchanged
+		cs.Updated += updated
+		cs.Inserted += inserted
+	})
+	return nil
+}
+
+// storedHashes reads _h and _run of the documents' stored versions in one pass.
+func storedHashes(ctx context.Context, c *mongo.Collection, docs []pending) (map[string]stored, error) {
+	ids := make(bson.A, len(docs))
+	for i, d := range docs {
+		ids[i] = d.id
+	}
+	cur, err := c.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
+		options.Find().SetProjection(bson.D{{Key: HashField, Value: 1}, {Key: RunField, Value: 1}}))
+	if err != nil {
+		return nil, err
+	}
+	defer cur.Close(ctx)
+	have := make(map[string]stored, len(docs))
+	for cur.Next(ctx) {
+		raw := cur.Current
+		id := raw.Lookup("_id")
+		h, _ := raw.Lookup(HashField).StringValueOK()
+		r, _ := raw.Lookup(RunField).StringValueOK()
+		have[string(rune(id.Type))+string(id.Value)] = stored{hash: h, run: r}
+	}
+	return have, cur.Err()
+}
+
+// keyOf is the map key of an _id value: its BSON type and bytes.
+func keyOf(id any) string {
+	t, b, err := bson.MarshalValue(id)
+	if err != nil {
+		return fmt.Sprint(id)
+	}
+	return string(rune(t)) + string(b)
+}
+
+// rejectWritten rejects a document the server refused or a duplicate key:
+// counted as rejected instead of as a document, and recorded at once.
+func (s *Sink) rejectWritten(ctx context.Context, coll string, d pending, reason, detail string) error {
+	s.st.update(coll, func(cs *CollStats) { cs.Docs-- })
+	r := Reject{Loc: d.src, Reason: reason, Detail: detail}
+	s.st.reject(coll, r)
+	return s.writeRejects(ctx, coll, []bson.D{s.rejectDoc(coll, r)})
+}

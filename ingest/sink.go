@@ -1,0 +1,257 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
+)
+
+// Fields the sink adds to every document.
+const (
+	HashField = "_h"   // content hash of the body
+	RunField  = "_run" // id of the load that last wrote the document
+)
+
+// Defaults of SinkOptions.
+const (
+	DefaultBatchSize = 1000
+	DefaultWorkers   = 2
+)
+
+// SinkOptions tune the writers.
+type SinkOptions struct {
+	BatchSize int    // documents per InsertMany
+	Workers   int    // batches written in parallel
+	RunID     string // marks documents written by this load
+	Logger    *slog.Logger
+}
+
+// Sink writes documents in parallel unordered bulk inserts and rewrites only
+// the existing documents whose content hash changed (DESIGN.md). Put and
+// PutReject are called from one goroutine; Close waits for the writers.
+// A Sink with a nil database validates only (dry run).
+type Sink struct {
+	db     *mongo.Database
+	opt    SinkOptions
+	st     *stats
+	buf    map[string][]pending
+	rejBuf map[string][]bson.D
+	work   chan job
+	wg     sync.WaitGroup
+	ctx    context.Context
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	err    error
+}
+
+type pending struct {
+	id   any
+	doc  bson.D // _id, body..., _h, _run
+	hash string
+	src  Loc
+}
+
+type job struct {
+	coll    string
+	docs    []pending
+	rejects []bson.D
+}
+
+func newSink(ctx context.Context, db *mongo.Database, opt SinkOptions, st *stats) *Sink {
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = DefaultBatchSize
+	}
+	if opt.Workers <= 0 {
+		opt.Workers = DefaultWorkers
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Sink{db: db, opt: opt, st: st, buf: map[string][]pending{}, rejBuf: map[string][]bson.D{},
+		work: make(chan job, opt.Workers)}
+	s.ctx, s.cancel = context.WithCancel(ctx)
+	for range opt.Workers {
+		s.wg.Add(1)
+		go s.worker()
+	}
+	return s
+}
+
+func (s *Sink) worker() {
+	defer s.wg.Done()
+	for j := range s.work {
+		if s.failed() != nil {
+			continue
+		}
+		if err := s.write(s.ctx, j); err != nil {
+			s.fail(err)
+		}
+	}
+}
+
+func (s *Sink) fail(err error) {
+	s.mu.Lock()
+	if s.err == nil {
+		s.err = err
+		s.cancel()
+	}
+	s.mu.Unlock()
+}
+
+func (s *Sink) failed() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+// Put queues one document of a collection.
+func (s *Sink) Put(ctx context.Context, coll string, d Doc) error {
+	if err := s.failed(); err != nil {
+		return err
+	}
+	hash, err := ContentHash(d.Body)
+	if err != nil {
+		return fmt.Errorf("hash document %v of %s: %w", d.ID, coll, err)
+	}
+	s.st.update(coll, func(c *CollStats) { c.Docs++ })
+	if s.db == nil {
+		return nil
+	}
+	full := make(bson.D, 0, len(d.Body)+3)
+	full = append(full, bson.E{Key: "_id", Value: d.ID})
+	full = append(full, d.Body...)
+	full = append(full, bson.E{Key: HashField, Value: hash}, bson.E{Key: RunField, Value: s.opt.RunID})
+	s.buf[coll] = append(s.buf[coll], pending{id: d.ID, doc: full, hash: hash, src: d.Src})
+	if len(s.buf[coll]) >= s.opt.BatchSize {
+		return s.send(ctx, job{coll: coll, docs: s.buf[coll]}, func() { s.buf[coll] = nil })
+	}
+	return nil
+}
+
+// PutReject queues one reject of a collection into <coll>_rejects. Its _id
+// hashes the file's base name and location, so a reload does not duplicate it.
+func (s *Sink) PutReject(ctx context.Context, coll string, r Reject) error {
+	if err := s.failed(); err != nil {
+		return err
+	}
+	s.st.reject(coll, r)
+	if s.db == nil {
+		return nil
+	}
+	s.rejBuf[coll] = append(s.rejBuf[coll], s.rejectDoc(coll, r))
+	if len(s.rejBuf[coll]) >= s.opt.BatchSize {
+		return s.send(ctx, job{coll: coll, rejects: s.rejBuf[coll]}, func() { s.rejBuf[coll] = nil })
+	}
+	return nil
+}
+
+func (s *Sink) rejectDoc(coll string, r Reject) bson.D {
+	where := Loc{File: filepath.Base(r.File), Line: r.Line, Sheet: r.Sheet, Row: r.Row}.Where()
+	d := bson.D{{Key: "_id", Value: KeyHash(coll, where)}, {Key: "file", Value: r.File}}
+	if r.Sheet != "" {
+		d = append(d, bson.E{Key: "sheet", Value: r.Sheet}, bson.E{Key: "row", Value: r.Row})
+	} else {
+		d = append(d, bson.E{Key: "line", Value: r.Line})
+	}
+	d = append(d, bson.E{Key: "raw", Value: r.Raw}, bson.E{Key: "reason", Value: r.Reason},
+		bson.E{Key: "detail", Value: r.Detail}, bson.E{Key: "run", Value: s.opt.RunID},
+		bson.E{Key: "at", Value: time.Now().UTC()})
+	return d
+}
+
+func (s *Sink) send(ctx context.Context, j job, reset func()) error {
+	reset()
+	select {
+	case s.work <- j:
+		return nil
+	case <-s.ctx.Done():
+		if err := s.failed(); err != nil {
+			return err
+		}
+		return s.ctx.Err()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close flushes the buffers, waits for the writers and returns the first
+// write error.
+func (s *Sink) Close(ctx context.Context) error {
+	var err error
+	for coll, docs := range s.buf {
+		if err == nil && len(docs) > 0 {
+			err = s.send(ctx, job{coll: coll, docs: docs}, func() {})
+		}
+	}
+	for coll, rej := range s.rejBuf {
+		if err == nil && len(rej) > 0 {
+			err = s.send(ctx, job{coll: coll, rejects: rej}, func() {})
+		}
+	}
+	close(s.work)
+	s.wg.Wait()
+	s.cancel()
+	if ferr := s.failed(); ferr != nil {
+		return ferr
+	}
+	return err
+}
+
+func (s *Sink) collection(name string) *mongo.Collection {
+	return s.db.Collection(name, options.Collection().SetWriteConcern(writeconcern.Majority()))
+}
+
+func (s *Sink) write(ctx context.Context, j job) error {
+	if len(j.rejects) > 0 {
+		return s.writeRejects(ctx, j.coll, j.rejects)
+	}
+	return s.writeDocs(ctx, j.coll, j.docs)
+}
+
+func (s *Sink) writeRejects(ctx context.Context, coll string, rej []bson.D) error {
+	docs := make([]any, len(rej))
+	for i := range rej {
+		docs[i] = rej[i]
+	}
+	_, err := s.collection(coll+"_rejects").InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	dup, other, err := splitWriteErrors(err)
+	if err != nil {
+		return fmt.Errorf("write rejects of %s: %w", coll, err)
+	}
+	if len(other) > 0 {
+		return fmt.Errorf("write rejects of %s: %s", coll, other[0].Message)
+	}
+	_ = dup // already recorded by an earlier load of the same file
+	return nil
+}
+
+// splitWriteErrors separates duplicate-key errors (by batch index) from the
+// other write errors of a bulk insert; err is anything else (network, write
+// concern), which stops the load.
+func splitWriteErrors(err error) (dup map[int]bool, other []mongo.BulkWriteError, fatal error) {
+	if err == nil {
+		return nil, nil, nil
+	}
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
+		return nil, nil, err
+	}
+	dup = map[int]bool{}
+	for _, we := range bwe.WriteErrors {
+		if we.Code == 11000 {
+			dup[we.Index] = true
+		} else {
+			other = append(other, we)
+		}
+	}
+	return dup, other, nil
+}
