@@ -1,0 +1,118 @@
+// Package layout names everything citadel stores, mirroring mongodump's
+// directory layout under each backup:
+//
+//	<replica-set>/<backup-id>/manifest.json                 written last: the commit marker
+//	<replica-set>/<backup-id>/<db>/<coll>.bson[.zst][.age]   documents, concatenated BSON
+//	<replica-set>/<backup-id>/<db>/<coll>.metadata.json[.age] indexes and options (mongodump's shape)
+//	<replica-set>/<backup-id>/oplog.bson[.zst][.age]         oplog entries between start and end
+//	<replica-set>/pitr/<first>-<last>.oplog.bson[.zst][.age] continuous oplog slices
+//	<replica-set>/pitr/<first>-<last>.json                   commits the slice
+//
+// Keys are relative to the storage's own prefix.
+package layout
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/noscites/citadel/backup/manifest"
+)
+
+// Names of fixed files.
+const (
+	ManifestName = "manifest.json"
+	OplogBase    = "oplog.bson"
+	PITRDir      = "pitr"
+	idTime       = "20060102T150405Z"
+)
+
+// NewID returns a backup id: the UTC start time and 4 random hex digits,
+// so ids sort by time and two runs in the same second do not collide.
+func NewID(now time.Time) string {
+	var b [2]byte
+	_, _ = rand.Read(b[:])
+	return now.UTC().Format(idTime) + "-" + hex.EncodeToString(b[:])
+}
+
+// IDTime is the start time encoded in an id.
+func IDTime(id string) (time.Time, error) {
+	if !manifest.ValidID(id) {
+		return time.Time{}, fmt.Errorf("%q is not a backup id (like 20260102T030405Z-1a2b)", id)
+	}
+	return time.Parse(idTime, id[:len(idTime)])
+}
+
+// Dir is a backup's directory, with a trailing slash.
+func Dir(rs, id string) string { return rs + "/" + id + "/" }
+
+// ManifestKey is the key of a backup's manifest.
+func ManifestKey(rs, id string) string { return Dir(rs, id) + ManifestName }
+
+// Escape makes a database or collection name a single key segment the way
+// mongodump names files: '%' and '/' are percent-encoded, and so are the
+// dots of the names "." and "..".
+func Escape(name string) string {
+	name = strings.ReplaceAll(name, "%", "%25")
+	name = strings.ReplaceAll(name, "/", "%2F")
+	if name == "." || name == ".." {
+		name = strings.ReplaceAll(name, ".", "%2E")
+	}
+	return name
+}
+
+// CollectionBase is "<db>/<collection>", escaped, relative to the backup dir.
+func CollectionBase(db, coll string) string { return Escape(db) + "/" + Escape(coll) }
+
+// DataKey is the relative key of a collection's documents.
+func DataKey(db, coll, suffix string) string { return CollectionBase(db, coll) + ".bson" + suffix }
+
+// MetadataKey is the relative key of a collection's metadata.
+func MetadataKey(db, coll, suffix string) string {
+	return CollectionBase(db, coll) + ".metadata.json" + suffix
+}
+
+// PITRPrefix is where a replica set's oplog slices live.
+func PITRPrefix(rs string) string { return rs + "/" + PITRDir + "/" }
+
+// SliceBase names a slice by its first and last entries.
+func SliceBase(first, last manifest.Timestamp) string { return first.String() + "-" + last.String() }
+
+// SliceObjectName is the slice's data file name (relative to PITRPrefix).
+func SliceObjectName(first, last manifest.Timestamp, suffix string) string {
+	return SliceBase(first, last) + ".oplog.bson" + suffix
+}
+
+// SliceRecordName is the slice's commit record name (relative to PITRPrefix).
+func SliceRecordName(first, last manifest.Timestamp) string { return SliceBase(first, last) + ".json" }
+
+// ParseSliceRecordName reads the bounds from a record name; ok is false for
+// any other file.
+func ParseSliceRecordName(name string) (first, last manifest.Timestamp, ok bool) {
+	base, found := strings.CutSuffix(name, ".json")
+	if !found {
+		return first, last, false
+	}
+	a, b, found := strings.Cut(base, "-")
+	if !found {
+		return first, last, false
+	}
+	first, err1 := manifest.ParseTimestamp(a)
+	last, err2 := manifest.ParseTimestamp(b)
+	if err1 != nil || err2 != nil || last.Before(first) {
+		return manifest.Timestamp{}, manifest.Timestamp{}, false
+	}
+	return first, last, true
+}
+
+// Split reads "<rs>/<id>/<rest>" or "<rs>/pitr/<name>" from a key.
+func Split(key string) (rs, dir, rest string, ok bool) {
+	rs, after, ok1 := strings.Cut(key, "/")
+	dir, rest, ok2 := strings.Cut(after, "/")
+	if !ok1 || !ok2 || rs == "" || dir == "" || rest == "" {
+		return "", "", "", false
+	}
+	return rs, dir, rest, true
+}

@@ -1,0 +1,60 @@
+package manifest
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Slice commits one PITR oplog slice: the entries with After < ts ≤ Last.
+// A chain of slices is continuous when each slice's After is the previous
+// slice's Last; the first slice of a chain starts right after a snapshot's
+// end or after a gap.
+type Slice struct {
+	Format     int       `json:"format"`
+	ReplicaSet string    `json:"replica_set"`
+	After      Timestamp `json:"after"` // exclusive lower bound
+	First      OpTime    `json:"first"` // first entry
+	Last       OpTime    `json:"last"`  // last entry (inclusive upper bound)
+	Entries    int64     `json:"entries"`
+	Object     Object    `json:"object"`
+	Written    time.Time `json:"written"`
+	// Source is the member the slice was read from.
+	Source string `json:"source,omitempty"`
+	// Encryption, when set, is the same as for snapshots.
+	Encryption *Encryption `json:"encryption,omitempty"`
+}
+
+// Marshal encodes the record.
+func (s *Slice) Marshal() ([]byte, error) {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode slice record: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// ParseSlice reads and checks a slice record.
+func ParseSlice(b []byte) (*Slice, error) {
+	var s Slice
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("%w: slice record: %v", ErrInvalid, err)
+	}
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: slice record: %s", ErrInvalid, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case s.Format < 1 || s.Format > Format:
+		return nil, bad("format %d (this citadel reads up to %d)", s.Format, Format)
+	case !ValidReplicaSet(s.ReplicaSet):
+		return nil, bad("replica set %q", s.ReplicaSet)
+	case s.Entries < 1:
+		return nil, bad("%d entries", s.Entries)
+	case !s.After.Before(s.First.TS) || s.Last.TS.Before(s.First.TS):
+		return nil, bad("bounds after %s, first %s, last %s out of order", s.After, s.First.TS, s.Last.TS)
+	}
+	if err := s.Object.validate(map[string]bool{}); err != nil {
+		return nil, bad("%v", err)
+	}
+	return &s, nil
+}
