@@ -105,4 +105,3 @@ func mustJSON(m *manifest.Manifest) string {
 	b, _ := m.Marshal()
 	return string(b)
 }
-

@@ -30,10 +30,10 @@ type Entry struct {
 	Complete   bool               `json:"complete"`
 	Manifest   *manifest.Manifest `json:"-"`
 	// Problem explains why a directory with a manifest is not usable.
-	Problem string          `json:"problem,omitempty"`
-	Objects []storage.Info  `json:"-"`
-	Stored  int64           `json:"stored_bytes"`
-	Newest  time.Time       `json:"newest_object"`
+	Problem string         `json:"problem,omitempty"`
+	Objects []storage.Info `json:"-"`
+	Stored  int64          `json:"stored_bytes"`
+	Newest  time.Time      `json:"newest_object"`
 }
 
 // ReplicaSets lists the replica-set directories of a storage.
@@ -159,7 +159,9 @@ func Find(ctx context.Context, st storage.Storage, rs, id string) (*manifest.Man
 		}
 	}
 	if id == "latest" {
-		slices.SortFunc(found, func(a, b *manifest.Manifest) int { return cmp.Or(a.End.TS.Compare(b.End.TS), strings.Compare(a.ID, b.ID)) })
+		slices.SortFunc(found, func(a, b *manifest.Manifest) int {
+			return cmp.Or(a.End.TS.Compare(b.End.TS), strings.Compare(a.ID, b.ID))
+		})
 		if len(found) > 0 && rs == "" && found[0].ReplicaSet != found[len(found)-1].ReplicaSet {
 			return nil, fault.Usage("the storage holds several replica sets: name one with --rs")
 		}
