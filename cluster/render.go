@@ -1,0 +1,148 @@
+package cluster
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// StatusReport is the JSON document of `citadel cluster status -o json`.
+type StatusReport struct {
+	*State
+	ConfigVersion int        `json:"config_version"`
+	ConfigTerm    int64      `json:"config_term"`
+	OplogWindow   Seconds    `json:"oplog_window_seconds"`
+	Sites         SiteReport `json:"sites"`
+}
+
+// Report builds the status report of an observed set.
+func Report(st *State) StatusReport {
+	r := StatusReport{State: st, Sites: AnalyzeSites(st), OplogWindow: Seconds(st.Oplog.Span())}
+	if st.Config != nil {
+		r.ConfigVersion, r.ConfigTerm = st.Config.Version, st.Config.Term
+	}
+	return r
+}
+
+// WriteStatus prints the status of one set as a table followed by the
+// site-loss analysis.
+func WriteStatus(w io.Writer, st *State) error {
+	r := Report(st)
+	fmt.Fprintf(w, "replica set %s", st.Name)
+	if !st.Initiated {
+		fmt.Fprintf(w, ": not initiated (citadel cluster apply --rs %s initiates it)\n", st.Name)
+	} else {
+		fmt.Fprintf(w, "   config version %d%s   term %d   primary %s\n", r.ConfigVersion, committedWord(st.Committed), st.Term, primaryWord(st))
+		if span := st.Oplog.Span(); span > 0 {
+			fmt.Fprintf(w, "oplog window %s (%s → %s, on %s)\n", humanDuration(span),
+				st.Oplog.First.UTC().Format(time.RFC3339), st.Oplog.Last.UTC().Format(time.RFC3339), st.Oplog.Host)
+		}
+	}
+	var table strings.Builder
+	tw := tabwriter.NewWriter(&table, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "MEMBER\tSITE\tSTATE\tHEALTH\tLAG\tPRIORITY\tVOTES\tHIDDEN\tNOTE")
+	for _, m := range st.Members {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", m.Host, dash(m.Site), dash(m.State), healthWord(m),
+			lagWord(m), formatPriority(m.Priority), m.Votes, yes(m.Hidden), noteOf(m))
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write status: %w", err)
+	}
+	for line := range strings.Lines(table.String()) {
+		fmt.Fprintln(w, strings.TrimRight(line, " \n"))
+	}
+	if st.Config != nil {
+		writeSites(w, st, r.Sites)
+	}
+	return nil
+}
+
+func writeSites(w io.Writer, st *State, rep SiteReport) {
+	var parts []string
+	for _, l := range rep.Losses {
+		parts = append(parts, fmt.Sprintf("%s %d", l.Site, l.Votes))
+	}
+	fmt.Fprintf(w, "votes: %s of %d; a primary needs %d", strings.Join(parts, ", "), rep.Voters, rep.Majority)
+	if rep.MajoritySite != "" {
+		fmt.Fprintf(w, "; %s holds the voting majority\n", rep.MajoritySite)
+	} else {
+		fmt.Fprintln(w, "; no single site holds the voting majority")
+	}
+	sites := st.Sites()
+	for _, l := range rep.Losses {
+		fmt.Fprintln(w, "  "+LossSentence(st.Name, rep, l, sites))
+	}
+}
+
+func committedWord(c *bool) string {
+	switch {
+	case c == nil:
+		return ""
+	case *c:
+		return " (committed)"
+	}
+	return " (NOT committed: a reconfig is still propagating)"
+}
+
+func primaryWord(st *State) string {
+	if st.Primary == "" {
+		return "NONE"
+	}
+	if site := st.SiteOf(st.Primary); site != "" {
+		return st.Primary + " (" + site + ")"
+	}
+	return st.Primary
+}
+
+func healthWord(m MemberState) string {
+	switch {
+	case m.Health:
+		return "ok"
+	case m.Reachable:
+		return "cut off"
+	}
+	return "down"
+}
+
+func lagWord(m MemberState) string {
+	if !m.LagKnown || m.State == "PRIMARY" || m.Arbiter {
+		return "-"
+	}
+	return humanDuration(m.Lag.D())
+}
+
+func noteOf(m MemberState) string {
+	var n []string
+	if !m.InConfig {
+		n = append(n, "not in config")
+	}
+	if m.NewlyAdded {
+		n = append(n, "newly added")
+	}
+	if m.Arbiter {
+		n = append(n, "arbiter")
+	}
+	if m.DelaySecs > 0 {
+		n = append(n, fmt.Sprintf("delayed %ds", m.DelaySecs))
+	}
+	if m.Error != "" {
+		n = append(n, m.Error)
+	}
+	return strings.Join(n, "; ")
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func yes(b bool) string {
+	if b {
+		return "yes"
+	}
+	return ""
+}
