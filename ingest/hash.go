@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"crypto/sha256"
+	"errors"
 	"encoding/hex"
 	"fmt"
 	"strconv"
@@ -34,3 +35,5 @@ func KeyHash(parts ...string) string {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }

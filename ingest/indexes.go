@@ -13,8 +13,15 @@ import (
 // failure: FerretDB has no 2dsphere indexes, real MongoDB gets them.
 func EnsureIndexes(ctx context.Context, db *mongo.Database, colls []Collection, st *stats) error {
 	for _, c := range colls {
+		have, err := indexNames(ctx, db.Collection(c.Name))
+		if err != nil {
+			return err
+		}
 		var plain []mongo.IndexModel
 		for _, ix := range c.Indexes {
+			if have[ix.Name] {
+				continue // FerretDB 1.24 drops the connection on re-creating an index
+			}
 			m := mongo.IndexModel{Keys: ix.Keys, Options: options.Index().SetName(ix.Name)}
 			if !ix.Geo {
 				plain = append(plain, m)
@@ -33,4 +40,16 @@ func EnsureIndexes(ctx context.Context, db *mongo.Database, colls []Collection, 
 		}
 	}
 	return nil
+}
+
+func indexNames(ctx context.Context, c *mongo.Collection) (map[string]bool, error) {
+	specs, err := c.Indexes().ListSpecifications(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list indexes of %s: %w", c.Name(), err)
+	}
+	have := map[string]bool{}
+	for _, s := range specs {
+		have[s.Name] = true
+	}
+	return have, nil
 }

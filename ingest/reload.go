@@ -16,8 +16,11 @@ import (
 //  4. same hash: unchanged; written by this very load: a duplicate key in
 //     the input, rejected; otherwise the document is replaced (updated).
 //
-// On FerretDB every replace scans the collection, so only changed documents
-// pay that price; an unchanged reload costs one insert attempt and one find.
+// Documents whose key exists wait in a per-collection buffer of at most
+// PendingLimit documents, resolved with one find each time it fills (and at
+// Close): on FerretDB every find and replace scans the whole collection, so
+// resolving in large groups keeps a reload to a few scans, while memory
+// stays bounded by the buffer, not by the file.
 func (s *Sink) writeDocs(ctx context.Context, coll string, batch []pending) error {
 	c := s.collection(coll)
 	docs := make([]any, len(batch))
@@ -43,13 +46,42 @@ func (s *Sink) writeDocs(ctx context.Context, coll string, batch []pending) erro
 	if len(dup) == 0 {
 		return nil
 	}
-	existing := make([]pending, 0, len(dup))
+	s.pmu.Lock()
 	for i := range batch { // in input order: the first record of a key wins
 		if dup[i] {
-			existing = append(existing, batch[i])
+			s.pend[coll] = append(s.pend[coll], batch[i])
 		}
 	}
-	return s.reconcile(ctx, c, coll, existing)
+	var full []pending
+	if len(s.pend[coll]) >= PendingLimit {
+		full, s.pend[coll] = s.pend[coll], nil
+	}
+	s.pmu.Unlock()
+	if full == nil {
+		return nil
+	}
+	return s.reconcile(ctx, c, coll, full)
+}
+
+// PendingLimit is how many existing-key documents wait before one find
+// reads their stored hashes.
+const PendingLimit = 20000
+
+// resolvePending reconciles what is left in the buffers (at Close).
+func (s *Sink) resolvePending(ctx context.Context) error {
+	s.pmu.Lock()
+	pend := s.pend
+	s.pend = map[string][]pending{}
+	s.pmu.Unlock()
+	for coll, docs := range pend {
+		if len(docs) == 0 {
+			continue
+		}
+		if err := s.reconcile(ctx, s.collection(coll), coll, docs); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type stored struct {

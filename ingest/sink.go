@@ -51,6 +51,8 @@ type Sink struct {
 	cancel context.CancelFunc
 	mu     sync.Mutex
 	err    error
+	pmu    sync.Mutex
+	pend   map[string][]pending // existing keys waiting for their hashes
 }
 
 type pending struct {
@@ -77,6 +79,7 @@ func newSink(ctx context.Context, db *mongo.Database, opt SinkOptions, st *stats
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Sink{db: db, opt: opt, st: st, buf: map[string][]pending{}, rejBuf: map[string][]bson.D{},
+		pend: map[string][]pending{},
 		work: make(chan job, opt.Workers)}
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	for range opt.Workers {
@@ -199,6 +202,11 @@ func (s *Sink) Close(ctx context.Context) error {
 	}
 	close(s.work)
 	s.wg.Wait()
+	if err == nil && s.failed() == nil && s.db != nil {
+		if perr := s.resolvePending(s.ctx); perr != nil {
+			s.fail(perr)
+		}
+	}
 	s.cancel()
 	if ferr := s.failed(); ferr != nil {
 		return ferr

@@ -1,0 +1,213 @@
+package airbnb
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/noscites/citadel/ingest"
+	"github.com/noscites/citadel/test/testbed"
+)
+
+const (
+	parisFile = "testdata/listings-paris-2024.csv"
+	lyonFile  = "testdata/listings-lyon-2025.csv"
+)
+
+func testDB(t testing.TB) *mongo.Database {
+	t.Helper()
+	srv := testbed.StartFerretDBT(t)
+	c, err := mongo.Connect(options.Client().ApplyURI(srv.URI()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Disconnect(context.Background()) })
+	return c.Database("opendata")
+}
+
+func load(t *testing.T, db *mongo.Database, city, file string) *ingest.Report {
+	t.Helper()
+	l, err := New(city, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := ingest.Run(context.Background(), db, l, ingest.Options{MaxErrorRate: 0.5})
+	if err != nil {
+		t.Fatalf("load %s: %v", file, err)
+	}
+	return rep
+}
+
+func reasons(rep *ingest.Report) map[string]int64 {
+	m := map[string]int64{}
+	for _, r := range rep.Reasons {
+		m[r.Reason] = r.Count
+	}
+	return m
+}
+
+func TestLoadFixtures(t *testing.T) {
+	db := testDB(t)
+	rep := load(t, db, "paris", parisFile)
+	if rep.Read != 26 || rep.Inserted != 18 || rep.Rejected != 8 || rep.Updated != 0 || rep.Unchanged != 0 {
+		t.Fatalf("paris: %+v", rep)
+	}
+	want := map[string]int64{"bad id": 1, "bad price": 1, "bad coordinates": 1, "bad boolean": 1, "bad date": 1,
+		"bad amenities": 1, "wrong number of fields": 1, "truncated record": 1}
+	if got := reasons(rep); !reflect.DeepEqual(got, want) {
+		t.Fatalf("paris reasons %v, want %v", got, want)
+	}
+	if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "location_2dsphere") {
+		t.Errorf("want the 2dsphere warning, got %q", rep.Warnings)
+	}
+	rep = load(t, db, "lyon", lyonFile)
+	if rep.Read != 6 || rep.Inserted != 5 || rep.Rejected != 1 || reasons(rep)["bad number"] != 1 {
+		t.Fatalf("lyon: %+v", rep)
+	}
+	rep = load(t, db, "paris", parisFile)
+	if rep.Inserted != 0 || rep.Updated != 0 || rep.Unchanged != 18 || rep.Rejected != 8 {
+		t.Fatalf("paris reload: %+v", rep)
+	}
+	ctx := context.Background()
+	if n, _ := db.Collection("listings_rejects").CountDocuments(ctx, bson.D{}); n != 9 {
+		t.Fatalf("%d rejects stored, want 9", n)
+	}
+	var rej bson.M
+	if err := db.Collection("listings_rejects").FindOne(ctx, bson.D{{Key: "reason", Value: "truncated record"}}).Decode(&rej); err != nil {
+		t.Fatal(err)
+	}
+	if rej["file"] != parisFile || rej["line"] != int32(30) || !strings.HasPrefix(rej["raw"].(string), "20007,") {
+		t.Fatalf("truncated record reject: %v", rej)
+	}
+	checkTraps(t, db)
+	t.Run("probes", func(t *testing.T) { checkProbes(t, db) })
+}
+
+// checkTraps reads back the documents of the rows that carry the traps.
+func checkTraps(t *testing.T, db *mongo.Database) {
+	ctx := context.Background()
+	get := func(id string) bson.M {
+		var d bson.M
+		if err := db.Collection(Collection).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		return d
+	}
+	big := get("paris/1035640283313989768")
+	if big["id"] != int64(1035640283313989768) || big["price"] != 1234.0 || big["host_response_rate"] != nil ||
+		big["bathrooms"] != 1.0 || big["instant_bookable"] != true || big["first_review"] != nil {
+		t.Errorf("18-digit id, $1,234.00, N/A, bathrooms from text: %v", big)
+	}
+	want := bson.D{{Key: "type", Value: "Point"}, {Key: "coordinates", Value: bson.A{2.35, 48.86}}}
+	if loc := big["location"]; !reflect.DeepEqual(loc, want) {
+		t.Errorf("location %v", loc)
+	}
+	first := get("paris/3109")
+	if !reflect.DeepEqual(first["amenities"], bson.A{"Wifi", "TV", "Hair dryer", "Dishes and silverware", "Coffee maker: Nespresso"}) ||
+		!reflect.DeepEqual(first["host_verifications"], bson.A{"email", "phone"}) || first["host_response_rate"] != 1.0 ||
+		!strings.Contains(first["description"].(string), "\nAu 3e étage") || first["host_is_superhost"] != true {
+		t.Errorf("JSON amenities, Python list, 100%%, multi-line text: %v", first)
+	}
+	if d := first["last_scraped"].(bson.DateTime).Time().UTC(); !d.Equal(time.Date(2024, 6, 11, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("last_scraped %v", d)
+	}
+	half := get("paris/7397")
+	if half["bathrooms"] != 0.5 || !strings.Contains(half["license"].(string), "\nAvailable with a mobility lease") {
+		t.Errorf("half-bath, license with a newline: %v", half)
+	}
+	if p := get("paris/5396")["price"]; p != nil {
+		t.Errorf("empty price must stay unknown, got %v", p)
+	}
+	lyon := get("lyon/1176093328421006597")
+	if lyon["availability_eoy"] != int32(120) || lyon["estimated_revenue_l365d"] != 6000.0 || lyon["bathrooms"] != 2.5 {
+		t.Errorf("2025 schema columns: %v", lyon)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	good, err := os.ReadFile(parisFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]struct {
+		content []byte
+		want    []string
+	}{
+		"empty":           {nil, []string{"empty file"}},
+		"semicolons":      {[]byte(strings.ReplaceAll(string(good[:2000]), ",", ";")), []string{":1:", "missing column", "separator"}},
+		"renamed-column":  {[]byte(strings.Replace(string(good), "room_type", "roomtype", 1)), []string{":1:", `"room_type"`}},
+		"binary":          {[]byte("PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xff\xfe garbage"), []string{"line 1", "binary data"}},
+		"unterminated-1M": {append([]byte(strings.SplitN(string(good), "\n", 2)[0]+"\n1,\""), make([]byte, 1<<21)...), []string{"line 2", "1 MiB"}},
+	}
+	for name, tc := range cases {
+		path := filepath.Join(dir, name+".csv")
+		if err := os.WriteFile(path, tc.content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		l, _ := New("paris", path)
+		rep, err := ingest.Run(context.Background(), nil, l, ingest.Options{DryRun: true, MaxErrorRate: 1})
+		if err == nil {
+			t.Errorf("%s: no error", name)
+			continue
+		}
+		for _, w := range append(tc.want, path) {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: %q lacks %q", name, err, w)
+			}
+		}
+		if rep.Docs != 0 || rep.Rejected != 0 {
+			t.Errorf("%s: report %+v", name, rep)
+		}
+	}
+}
+
+func TestErrorRateThreshold(t *testing.T) {
+	l, _ := New("paris", parisFile)
+	rep, err := ingest.Run(context.Background(), nil, l, ingest.Options{DryRun: true, MaxErrorRate: 0.01})
+	if !errors.Is(err, ingest.ErrTooManyRejects) || rep.Rejected != 8 || rep.Docs != 18 {
+		t.Fatalf("err %v, report %+v", err, rep)
+	}
+}
+
+func checkProbes(t *testing.T, db *mongo.Database) {
+	want := map[string]string{
+		"room-types":             `[["Entire home/apt",13],["Private room",3],["Hotel room",1],["Shared room",1]]`,
+		"top-reviewed":           `[["paris",7397,"Charmant studio près du Luxembourg — calme",342],["paris",3109,"Charmant studio près du Luxembourg — calme",250],["paris",14250,"Appartement lumineux",200],["paris",11170,"Appartement lumineux",120],["paris",9952,"Appartement lumineux",88]]`,
+		"distinct-hosts":         `[[14]]`,
+		"instant-bookable":       `[[9,18,0.5]]`,
+		"big-hosts":              `[["paris",107434423,152,4]]`,
+		"superhosts":             `[[5,14,0.3571]]`,
+		"booking-rate":           `[["Shared room",1,0.9],["Hotel room",1,0.6],["Private room",3,0.5222],["Entire home/apt",13,0.4154]]`,
+		"median-reviews":         `[["all",24.5],["superhost",77],["not superhost",8]]`,
+		"neighbourhoods":         `[["Buttes-Montmartre",2],["Observatoire",2],["Passy",2],["Popincourt",2],["Temple",2],["Élysée",2],["Batignolles-Monceau",1],["Gobelins",1],["Hôtel-de-Ville",1],["Opéra",1],["Reuilly",1],["Vaugirard",1]]`,
+		"busiest-neighbourhoods": `[["Buttes-Montmartre",2,0.95],["Hôtel-de-Ville",1,0.8333],["Gobelins",1,0.8],["Temple",2,0.7],["Observatoire",2,0.6],["Opéra",1,0.6],["Popincourt",2,0.5],["Passy",2,0.25],["Reuilly",1,0.1667],["Batignolles-Monceau",1,0.0667]]`,
+	}
+	// "top-reviewed" names: row 7397 was written with the default name.
+	want["top-reviewed"] = strings.Replace(want["top-reviewed"], `7397,"Charmant studio près du Luxembourg — calme"`, `7397,"Appartement lumineux"`, 1)
+	for _, p := range Probes() {
+		tab, err := p.Run(context.Background(), db, ingest.ProbeArgs{"city": "paris"})
+		if err != nil {
+			t.Errorf("%s: %v", p.Name, err)
+			continue
+		}
+		got, _ := json.Marshal(tab.Rows)
+		if string(got) != want[p.Name] {
+			t.Errorf("%s:\n got %s\nwant %s", p.Name, got, want[p.Name])
+		}
+	}
+	tab, err := Probes()[2].Run(context.Background(), db, nil)
+	if err != nil || tab.Rows[0][0] != int64(18) {
+		t.Errorf("distinct hosts of both cities: %v %v", tab, err)
+	}
+}
