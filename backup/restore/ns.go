@@ -1,0 +1,109 @@
+package restore
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/noscites/citadel/backup/snapshot"
+	"github.com/noscites/citadel/internal/fault"
+)
+
+// Namespaces selects and renames namespaces like mongorestore's --nsInclude,
+// --nsFrom and --nsTo: patterns are "db.collection" where '*' matches any
+// run of characters, and each '*' of From is carried to the same position
+// in To.
+type Namespaces struct {
+	include []*regexp.Regexp
+	from    *regexp.Regexp
+	to      []string // literal parts of To between the stars
+}
+
+// NewNamespaces compiles the patterns; no include pattern means everything.
+func NewNamespaces(include []string, from, to string) (*Namespaces, error) {
+	n := &Namespaces{}
+	for _, p := range include {
+		re, err := compile(p)
+		if err != nil {
+			return nil, fault.Usage(fmt.Sprintf("--ns-include %q: %v", p, err))
+		}
+		n.include = append(n.include, re)
+	}
+	if (from == "") != (to == "") {
+		return nil, fault.Usage("--ns-from and --ns-to go together")
+	}
+	if from != "" {
+		re, err := compile(from)
+		if err != nil {
+			return nil, fault.Usage(fmt.Sprintf("--ns-from %q: %v", from, err))
+		}
+		if _, err := compile(to); err != nil {
+			return nil, fault.Usage(fmt.Sprintf("--ns-to %q: %v", to, err))
+		}
+		if strings.Count(from, "*") != strings.Count(to, "*") {
+			return nil, fault.Usage(fmt.Sprintf("--ns-from %q and --ns-to %q need the same number of '*'", from, to))
+		}
+		n.from, n.to = re, strings.Split(to, "*")
+	}
+	return n, nil
+}
+
+func compile(p string) (*regexp.Regexp, error) {
+	db, coll, ok := strings.Cut(p, ".")
+	if !ok || db == "" || coll == "" {
+		return nil, fmt.Errorf("write db.collection (with * as a wildcard)")
+	}
+	parts := strings.Split(p, "*")
+	for i := range parts {
+		parts[i] = regexp.QuoteMeta(parts[i])
+	}
+	return regexp.Compile("^" + strings.Join(parts, "(.*?)") + "$")
+}
+
+// Map returns the target namespace of ns, or false when ns is not restored.
+// System namespaces (see snapshot.Skipped) are never restored by replay.
+func (n *Namespaces) Map(ns string) (string, bool) {
+	db, coll, ok := strings.Cut(ns, ".")
+	if !ok || snapshot.Skipped(db, coll, false) {
+		return "", false
+	}
+	if len(n.include) > 0 {
+		found := false
+		for _, re := range n.include {
+			if re.MatchString(ns) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return "", false
+		}
+	}
+	if n.from == nil {
+		return ns, true
+	}
+	m := n.from.FindStringSubmatch(ns)
+	if m == nil {
+		return ns, true
+	}
+	var b strings.Builder
+	for i, lit := range n.to {
+		b.WriteString(lit)
+		if i+1 < len(m) && i < len(n.to)-1 {
+			b.WriteString(m[i+1])
+		}
+	}
+	return b.String(), true
+}
+
+// MapDB maps a whole database (for dropDatabase): the database of the
+// mapping of "db.*"-matching namespaces; false if it changes per collection.
+func (n *Namespaces) MapDB(db string) (string, bool) {
+	probe := db + ".\x00probe"
+	target, ok := n.Map(probe)
+	if !ok {
+		return "", false
+	}
+	tdb, rest, _ := strings.Cut(target, ".")
+	return tdb, rest == "\x00probe"
+}
