@@ -113,7 +113,7 @@ func (r *Row) Date(name, layout string) any {
 	}
 	t, err := time.ParseInLocation(layout, s, time.UTC)
 	if err != nil {
-		r.Fail(name, s, "bad date", "is not a date like "+layout)
+		r.Fail(name, s, "bad date", "is not a date like "+humanLayout(layout))
 		return nil
 	}
 	return t
@@ -172,4 +172,9 @@ func RecordProblem(err error) (reason, detail string) {
 		return "binary data", ErrBinary.Error()
 	}
 	return "unreadable record", err.Error()
+}
+
+// humanLayout writes a Go time layout the way people read it.
+func humanLayout(layout string) string {
+	return strings.NewReplacer("2006", "YYYY", "01", "MM", "02", "DD", "15", "hh", "04", "mm", "05", "ss").Replace(layout)
 }

@@ -120,7 +120,7 @@ func Run(ctx context.Context, db *mongo.Database, l Loader, opt Options) (*Repor
 		return rep, err
 	}
 	if rep.ErrorRate > opt.MaxErrorRate {
-		return rep, fmt.Errorf("%s: %d of %d records rejected (%.2f%% > %.2f%%): %w", l.Dataset(),
+		return rep, fmt.Errorf("%d of %d records rejected (%.2f%% > %.2f%%): %w",
 			rep.Rejected, rep.Read, 100*rep.ErrorRate, 100*opt.MaxErrorRate, ErrTooManyRejects)
 	}
 	return rep, nil

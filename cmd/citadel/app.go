@@ -50,6 +50,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Commands: []*cli.Command{
 			versionCommand(e),
 			configCommand(e),
+			ingestCommand(e),
+			reportCommand(e),
 		},
 	}
 	for _, c := range app.Commands {

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/noscites/citadel/ingest"
+	"github.com/noscites/citadel/ingest/airbnb"
+	"github.com/noscites/citadel/ingest/catalog"
+	"github.com/noscites/citadel/internal/fault"
+)
+
+func ingestCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "ingest",
+		Usage: "load the association's datasets (citadel ingest list)",
+		Subcommands: []*cli.Command{
+			{Name: "list", Usage: "name the datasets and the files each expects", Action: e.ingestList},
+			{
+				Name: "airbnb", Usage: "load one city's Inside Airbnb listings.csv", ArgsUsage: "--city paris|lyon FILE",
+				Flags:  append(loadFlags(), &cli.StringFlag{Name: "city", Usage: "paris or lyon"}),
+				Action: e.ingestAirbnb,
+			},
+		},
+	}
+}
+
+// loadFlags are the flags of every load.
+func loadFlags() []cli.Flag {
+	return append(targetFlags(),
+		&cli.BoolFlag{Name: "dry-run", Usage: "read and validate everything, write nothing"},
+		&cli.Float64Flag{Name: "max-error-rate", Value: -1, Usage: "fail (exit 3) when rejected/read passes this `FRACTION` (default: the config's ingest.max_error_rate, else 0.01)"},
+		&cli.IntFlag{Name: "batch-size", Usage: "documents per bulk insert (default: config, else 1000)"},
+		&cli.IntFlag{Name: "workers", Usage: "bulk inserts in parallel (default: config, else 2)"},
+	)
+}
+
+func (e *env) ingestList(c *cli.Context) error {
+	if err := requireArgs(c, 0, 0, ""); err != nil {
+		return err
+	}
+	all := catalog.All()
+	if e.json {
+		return printJSON(e.stdout, all)
+	}
+	for _, d := range all {
+		fmt.Fprintf(e.stdout, "%-12s %s\n%-12s files: %s\n", d.Name, d.Description, "", d.Files)
+	}
+	return nil
+}
+
+func (e *env) ingestAirbnb(c *cli.Context) error {
+	if err := requireArgs(c, 1, 1, "--city paris|lyon FILE"); err != nil {
+		return err
+	}
+	l, err := airbnb.New(c.String("city"), c.Args().First())
+	if err != nil {
+		return fault.Usage(fmt.Sprintf("ingest airbnb: --city: %v", err))
+	}
+	return e.runLoad(c, l)
+}
+
+// runLoad runs one load and prints its report, also when it fails.
+func (e *env) runLoad(c *cli.Context, l ingest.Loader) error {
+	t, err := e.openTarget(c, !c.Bool("dry-run"))
+	if err != nil {
+		return err
+	}
+	defer t.close()
+	opt, err := e.loadOptions(c, t)
+	if err != nil {
+		return err
+	}
+	rep, err := ingest.Run(c.Context, t.db, l, opt)
+	if perr := e.printReport(rep, t); perr != nil && err == nil {
+		err = perr
+	}
+	if err != nil {
+		return fmt.Errorf("ingest %s: %w", l.Dataset(), err)
+	}
+	return nil
+}

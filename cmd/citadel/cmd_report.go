@@ -1,0 +1,106 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/noscites/citadel/ingest"
+	"github.com/noscites/citadel/ingest/catalog"
+	"github.com/noscites/citadel/internal/fault"
+)
+
+func reportCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "report",
+		Usage:     "answer a dataset's canned questions (all of them without QUESTION)",
+		ArgsUsage: "DATASET [QUESTION]",
+		Flags: append(targetFlags(),
+			&cli.StringSliceFlag{Name: "arg", Usage: "a question's parameter as `NAME=VALUE` (for example city=paris, day=2024-08-14)"}),
+		Action: e.report,
+	}
+}
+
+// answer is one probe's result in `citadel report -o json`.
+type answer struct {
+	Name     string `json:"name"`
+	Question string `json:"question"`
+	*ingest.Table
+}
+
+func (e *env) report(c *cli.Context) error {
+	if err := requireArgs(c, 1, 2, "DATASET [QUESTION]"); err != nil {
+		return err
+	}
+	ds, err := catalog.Find(c.Args().Get(0))
+	if err != nil {
+		return fault.Usage(err.Error())
+	}
+	probes := ds.Probes
+	if q := c.Args().Get(1); q != "" {
+		p, err := ds.Probe(q)
+		if err != nil {
+			return fault.Usage(err.Error())
+		}
+		probes = []ingest.Probe{p}
+	}
+	args := ingest.ProbeArgs{}
+	for _, a := range c.StringSlice("arg") {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok {
+			return fault.Usage(fmt.Sprintf("--arg %q: write NAME=VALUE", a))
+		}
+		args[k] = v
+	}
+	t, err := e.openTarget(c, true)
+	if err != nil {
+		return err
+	}
+	defer t.close()
+	var out []answer
+	for _, p := range probes {
+		tab, err := p.Run(c.Context, t.db, args)
+		if err != nil {
+			return fmt.Errorf("report %s %s: %w", ds.Name, p.Name, err)
+		}
+		out = append(out, answer{Name: p.Name, Question: p.Question, Table: tab})
+	}
+	if e.json {
+		return printJSON(e.stdout, map[string]any{"dataset": ds.Name, "database": t.db.Name(), "answers": out})
+	}
+	for _, a := range out {
+		e.printTable(a)
+	}
+	return nil
+}
+
+func (e *env) printTable(a answer) {
+	fmt.Fprintf(e.stdout, "%s — %s\n", a.Name, a.Question)
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "  %s\n", strings.Join(a.Columns, "\t"))
+	for _, r := range a.Rows {
+		cells := make([]string, len(r))
+		for i, v := range r {
+			cells[i] = formatCell(v)
+		}
+		fmt.Fprintf(tw, "  %s\n", strings.Join(cells, "\t"))
+	}
+	_ = tw.Flush()
+	fmt.Fprintln(e.stdout)
+}
+
+func formatCell(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "-"
+	case float64:
+		if x == float64(int64(x)) && x < 1e15 && x > -1e15 {
+			return fmt.Sprintf("%d", int64(x))
+		}
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}

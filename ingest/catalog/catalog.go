@@ -1,0 +1,56 @@
+// Package catalog names the datasets citadel loads, the files each expects
+// and their canned analyses, for `citadel ingest list`, `citadel report`
+// and restore drills (which run the probes before and after a restore).
+package catalog
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/noscites/citadel/ingest"
+	"github.com/noscites/citadel/ingest/airbnb"
+)
+
+// Dataset is one loadable dataset.
+type Dataset struct {
+	Name        string         `json:"name"`
+	Description string         `json:"description"`
+	Files       string         `json:"files"`
+	Collections []string       `json:"collections"`
+	Probes      []ingest.Probe `json:"-"`
+}
+
+// All lists the datasets in the order of datasets.md.
+func All() []Dataset {
+	return []Dataset{
+		{Name: "airbnb", Description: "Inside Airbnb listings, Paris and Lyon",
+			Files:       "listings.csv (detailed, 2023-2024 or 2025 schema), one per city: --city paris|lyon FILE",
+			Collections: []string{airbnb.Collection}, Probes: airbnb.Probes()},
+	}
+}
+
+// Find returns the named dataset.
+func Find(name string) (Dataset, error) {
+	var names []string
+	for _, d := range All() {
+		if d.Name == name {
+			return d, nil
+		}
+		names = append(names, d.Name)
+	}
+	sort.Strings(names)
+	return Dataset{}, fmt.Errorf("unknown dataset %q: use one of %s", name, strings.Join(names, ", "))
+}
+
+// Probe returns a dataset's named probe.
+func (d Dataset) Probe(name string) (ingest.Probe, error) {
+	var names []string
+	for _, p := range d.Probes {
+		if p.Name == name {
+			return p, nil
+		}
+		names = append(names, p.Name)
+	}
+	return ingest.Probe{}, fmt.Errorf("dataset %s has no question %q: use one of %s", d.Name, name, strings.Join(names, ", "))
+}
