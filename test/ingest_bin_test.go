@@ -1,0 +1,10 @@
+package test
+
+import "sync"
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+	binOut  string
+)
