@@ -101,7 +101,7 @@ func TestIngestAirbnbCLI(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || rep.Unchanged != 18 || rep.Inserted != 0 || rep.Rejected != 8 {
 		t.Fatalf("reload: exit %d\n%s\n%s", code, out, errOut)
 	}
-	code, out, errOut = citadel(t, env, "-o", "json", "report", "airbnb", "room-types", "--arg", "city=paris")
+	code, out, errOut = citadel(t, env, "-o", "json", "report", "--arg", "city=paris", "airbnb", "room-types")
 	if code != 0 || !strings.Contains(out, `"Entire home/apt",`) || !strings.Contains(strings.ReplaceAll(out, " ", ""), "\"Entire home/apt\",\n13") {
 		t.Fatalf("report: exit %d\n%s\n%s", code, out, errOut)
 	}
