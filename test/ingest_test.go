@@ -102,8 +102,14 @@ func TestIngestAirbnbCLI(t *testing.T) {
 		t.Fatalf("reload: exit %d\n%s\n%s", code, out, errOut)
 	}
 	code, out, errOut = citadel(t, env, "-o", "json", "report", "--arg", "city=paris", "airbnb", "room-types")
-	if code != 0 || !strings.Contains(out, `"Entire home/apt",`) || !strings.Contains(strings.ReplaceAll(out, " ", ""), "\"Entire home/apt\",\n13") {
+	var ans struct {
+		Answers []struct{ Rows [][]any }
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &ans) != nil || len(ans.Answers) != 1 {
 		t.Fatalf("report: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if rows, _ := json.Marshal(ans.Answers[0].Rows); string(rows) != `[["Entire home/apt",13],["Private room",3],["Hotel room",1],["Shared room",1]]` {
+		t.Fatalf("room types: %s", rows)
 	}
 	code, out, _ = citadel(t, env, "report", "airbnb")
 	if code != 0 || !strings.Contains(out, "booking-rate") || !strings.Contains(out, "Shared room") {
