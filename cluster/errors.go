@@ -17,25 +17,27 @@ var (
 	ErrIncompatible = errors.New("incompatible reconfiguration")
 	// ErrNoSafePath means no sequence of valid single-voter steps keeps a
 	// majority of reachable voters on the way to the desired config.
-	ErrNoSafePath = fmt.Errorf("no safe reconfiguration path: %w", fault.ErrRefused)
+	ErrNoSafePath = fmt.Errorf("%w: no safe reconfiguration path", fault.ErrRefused)
 	// ErrNoPrimary means the operation needs a primary and none answers.
-	ErrNoPrimary = fmt.Errorf("no primary: %w", fault.ErrRefused)
+	ErrNoPrimary = fmt.Errorf("%w: no primary", fault.ErrRefused)
 	// ErrPrimaryExists refuses a forced failover while a primary answers.
-	ErrPrimaryExists = fmt.Errorf("a primary exists: %w", fault.ErrRefused)
+	ErrPrimaryExists = fmt.Errorf("%w: a primary exists", fault.ErrRefused)
 	// ErrSiteAnswers refuses a forced failover while the lost site answers.
-	ErrSiteAnswers = fmt.Errorf("the other site answers: %w", fault.ErrRefused)
+	ErrSiteAnswers = fmt.Errorf("%w: the other site answers", fault.ErrRefused)
 	// ErrNotCaughtUp refuses a switchover when no target member is caught up.
-	ErrNotCaughtUp = fmt.Errorf("no caught-up electable member: %w", fault.ErrRefused)
+	ErrNotCaughtUp = fmt.Errorf("%w: no caught-up electable member", fault.ErrRefused)
 	// ErrNotConfirmed refuses a dangerous operation without confirmation.
-	ErrNotConfirmed = fmt.Errorf("not confirmed: %w", fault.ErrRefused)
+	ErrNotConfirmed = fmt.Errorf("%w: not confirmed", fault.ErrRefused)
 	// ErrUnreachable means members the operation needs do not answer.
-	ErrUnreachable = fmt.Errorf("members unreachable: %w", fault.ErrRefused)
+	ErrUnreachable = fmt.Errorf("%w: members unreachable", fault.ErrRefused)
 	// ErrNotInitiated means the set has no configuration yet.
 	ErrNotInitiated = errors.New("replica set not initiated")
 	// ErrIDConflict means the file and the live set disagree on a member _id.
-	ErrIDConflict = fmt.Errorf("member id conflict: %w", fault.ErrUsage)
+	ErrIDConflict = fmt.Errorf("%w: member id conflict", fault.ErrUsage)
+	// ErrTimeout means a wait (commit, election, initial sync) ran out.
+	ErrTimeout = errors.New("timed out")
 	// ErrUnknownSite means a --site or --to-site names no site of the set.
-	ErrUnknownSite = fmt.Errorf("unknown site: %w", fault.ErrUsage)
+	ErrUnknownSite = fmt.Errorf("%w: unknown site", fault.ErrUsage)
 )
 
 // problems joins messages into one error wrapping kind.

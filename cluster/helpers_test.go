@@ -155,18 +155,4 @@ func dump(c *Config) string {
 	return s
 }
 
-// sameMembers reports whether two configs have the same members.
-func sameMembers(a, b *Config) bool {
-	if len(a.Members) != len(b.Members) {
-		return false
-	}
-	for _, m := range a.Members {
-		o := b.Member(m.Host)
-		if o == nil || !o.Same(m) {
-			return false
-		}
-	}
-	return true
-}
-
 func ts(sec uint32) bson.Timestamp { return bson.Timestamp{T: sec, I: 1} }

@@ -32,8 +32,8 @@ type State struct {
 
 // OpTime is a position in the oplog.
 type OpTime struct {
-	TS   bson.Timestamp `json:"ts"`
-	Term int64          `json:"t"`
+	TS   bson.Timestamp `bson:"ts" json:"ts"`
+	Term int64          `bson:"t" json:"t"`
 }
 
 // After reports whether o is later than p.

@@ -44,8 +44,12 @@ func WriteStatus(w io.Writer, st *State) error {
 	tw := tabwriter.NewWriter(&table, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "MEMBER\tSITE\tSTATE\tHEALTH\tLAG\tPRIORITY\tVOTES\tHIDDEN\tNOTE")
 	for _, m := range st.Members {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", m.Host, dash(m.Site), dash(m.State), healthWord(m),
-			lagWord(m), formatPriority(m.Priority), m.Votes, yes(m.Hidden), noteOf(m))
+		pri, votes := "-", "-"
+		if m.InConfig {
+			pri, votes = formatPriority(m.Priority), fmt.Sprint(m.Votes)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.Host, dash(m.Site), dash(m.State), healthWord(m),
+			lagWord(m), pri, votes, yes(m.Hidden), noteOf(st, m))
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write status: %w", err)
@@ -113,9 +117,9 @@ func lagWord(m MemberState) string {
 	return humanDuration(m.Lag.D())
 }
 
-func noteOf(m MemberState) string {
+func noteOf(st *State, m MemberState) string {
 	var n []string
-	if !m.InConfig {
+	if !m.InConfig && st.Initiated {
 		n = append(n, "not in config")
 	}
 	if m.NewlyAdded {

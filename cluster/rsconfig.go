@@ -113,6 +113,15 @@ func (c *Config) Clone() *Config {
 	return &out
 }
 
+// NewerThan compares configs as mongod does, by (term, version); a forced
+// reconfig writes term -1, and then only the versions are compared.
+func (c *Config) NewerThan(o *Config) bool {
+	if c.Term == -1 || o.Term == -1 || c.Term == o.Term {
+		return c.Version > o.Version
+	}
+	return c.Term > o.Term
+}
+
 // Member returns the member with that host (compared case-insensitively), or nil.
 func (c *Config) Member(host string) *MemberConfig {
 	for i := range c.Members {
@@ -190,6 +199,21 @@ func (c *Config) ImplicitWriteConcern() string {
 		return "1"
 	}
 	return "majority"
+}
+
+// sameMembers reports whether two configs have the same members (newlyAdded
+// ignored).
+func sameMembers(a, b *Config) bool {
+	if len(a.Members) != len(b.Members) {
+		return false
+	}
+	for _, m := range a.Members {
+		o := b.Member(m.Host)
+		if o == nil || !o.Same(m) {
+			return false
+		}
+	}
+	return true
 }
 
 // sortMembers orders members by _id, the order mongod keeps them in.

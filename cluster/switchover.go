@@ -13,7 +13,7 @@ import (
 
 // ErrConfigPending refuses an operation while the last reconfig is not
 // committed on a majority.
-var ErrConfigPending = fmt.Errorf("configuration not committed: %w", fault.ErrRefused)
+var ErrConfigPending = fmt.Errorf("%w: configuration not committed", fault.ErrRefused)
 
 // SwitchoverPlan is what a planned switchover will do, decided from the
 // observed state before anything changes.

@@ -50,6 +50,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Commands: []*cli.Command{
 			versionCommand(e),
 			configCommand(e),
+			clusterCommand(e),
 			ingestCommand(e),
 			reportCommand(e),
 		},

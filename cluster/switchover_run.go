@@ -1,0 +1,123 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/noscites/citadel/config"
+)
+
+// SwitchoverReport is the outcome of a switchover.
+type SwitchoverReport struct {
+	Plan          *SwitchoverPlan `json:"plan"`
+	NewPrimary    string          `json:"new_primary"`
+	Took          Seconds         `json:"took_seconds"`
+	WithinBound   bool            `json:"within_bound"`
+	Probe         ProbeResult     `json:"probe"`
+	VersionBefore int             `json:"version_before"`
+	VersionAfter  int             `json:"version_after"`
+}
+
+// Switchover moves the primary to a member of toSite: preflight (refusals
+// are exit 4), freeze the members that must not win, step the primary down
+// (it waits up to catchUp for the target to catch up), wait for the target
+// to win, then set the priorities that keep it there. A probe writer
+// measures the write-unavailability window throughout.
+func (m *Manager) Switchover(ctx context.Context, rs *config.ReplicaSet, toSite string, catchUp time.Duration) (*SwitchoverReport, error) {
+	st, err := m.Observe(ctx, rs)
+	if err != nil {
+		return nil, err
+	}
+	sp, err := PrepareSwitchover(st, rs, toSite, catchUp)
+	if err != nil {
+		return nil, err
+	}
+	rep := &SwitchoverReport{Plan: sp, NewPrimary: sp.Target, VersionBefore: st.Config.Version, VersionAfter: st.Config.Version}
+	if sp.AlreadyThere {
+		return rep, nil
+	}
+	client, err := m.dial.Set(rs.Name, fileHosts(rs))
+	if err != nil {
+		return nil, err
+	}
+	defer client.Disconnect(context.WithoutCancel(ctx))
+	probe := startProbe(ctx, client, "switchover", 50*time.Millisecond)
+	start := m.now()
+	err = m.switchPrimary(ctx, rs, st, sp)
+	rep.Took = Seconds(m.now().Sub(start))
+	rep.WithinBound = rep.Took <= sp.Bound
+	if err == nil {
+		rep.VersionAfter, err = m.stick(ctx, rs, sp)
+	}
+	rep.Probe = probe.Stop()
+	m.record(ctx, "switchover", rs.Name, fmt.Sprintf("primary %s (%s) → %s (%s) in %s, writes unavailable %s",
+		sp.Primary, sp.FromSite, sp.Target, sp.ToSite, humanDuration(rep.Took.D()), humanDuration(rep.Probe.Unavailable.D())),
+		rep.VersionBefore, rep.VersionAfter, err)
+	return rep, err
+}
+
+// switchPrimary freezes, steps down and waits for the target.
+func (m *Manager) switchPrimary(ctx context.Context, rs *config.ReplicaSet, st *State, sp *SwitchoverPlan) error {
+	et := electionTimeout(st.Config)
+	freeze := sp.Bound.D() + et + 30*time.Second
+	var frozen []string
+	for _, h := range sp.Freeze {
+		if err := m.dial.replSetFreeze(ctx, h, freeze); err != nil {
+			m.unfreeze(context.WithoutCancel(ctx), frozen)
+			return fmt.Errorf("freeze %s so it cannot win: %w", h, err)
+		}
+		frozen = append(frozen, h)
+	}
+	m.log.Info("stepping down", "primary", sp.Primary, "target", sp.Target, "frozen", frozen)
+	err := m.dial.replSetStepDown(ctx, sp.Primary, max(60*time.Second, freeze), sp.CatchUp.D())
+	if err != nil {
+		m.unfreeze(context.WithoutCancel(ctx), frozen)
+		if hasCode(err, codeExceededTimeLimit) {
+			return fmt.Errorf("%w: %s did not step down: %s did not catch up within --catch-up %s: %w", ErrNotCaughtUp, sp.Primary, sp.Target, sp.CatchUp.D(), err)
+		}
+		return fmt.Errorf("replSetStepDown on %s: %w", sp.Primary, err)
+	}
+	err = m.waitFor(ctx, sp.Bound.D()+et, sp.Target+" to become primary", func(ctx context.Context) (bool, error) {
+		h, err := m.dial.hello(ctx, sp.Target)
+		return err == nil && h.IsWritablePrimary, nil
+	})
+	if err != nil {
+		m.unfreeze(context.WithoutCancel(ctx), frozen)
+		return fmt.Errorf("%w; check citadel cluster status", err)
+	}
+	// The members stay frozen until the new priorities hold the choice.
+	sp.Freeze = frozen
+	return nil
+}
+
+// stick sets the switchover's priorities on the new primary, then unfreezes
+// the frozen members.
+func (m *Manager) stick(ctx context.Context, rs *config.ReplicaSet, sp *SwitchoverPlan) (int, error) {
+	defer m.unfreeze(context.WithoutCancel(ctx), sp.Freeze)
+	r, err := m.dial.replSetGetConfig(ctx, sp.Target, false)
+	if err != nil {
+		return 0, fmt.Errorf("read config on new primary %s: %w", sp.Target, err)
+	}
+	next := WithPriorities(r.Config, sp.Priorities)
+	if sameMembers(next, r.Config) {
+		return r.Config.Version, nil
+	}
+	err = m.dial.replSetReconfig(ctx, sp.Target, next, false, m.StepTimeout)
+	m.record(ctx, "reconfig", rs.Name, "switchover priorities: "+priorityList(next), r.Config.Version, next.Version, err)
+	if err != nil {
+		return r.Config.Version, fmt.Errorf("set priorities on %s (the old primary may take over again when its step-down ends): %w", sp.Target, err)
+	}
+	return next.Version, nil
+}
+
+func priorityList(c *Config) string {
+	s := ""
+	for i, mc := range c.Members {
+		if i > 0 {
+			s += ", "
+		}
+		s += mc.Host + "=" + formatPriority(mc.Priority)
+	}
+	return s
+}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// downConfig names members on loopback ports where nothing listens.
+const downConfig = `sites:
+  - name: paris
+  - name: lyon
+mongodb:
+  connect_timeout: 1s
+replica_sets:
+  - name: main
+    members:
+      - {host: "127.0.0.1:1", site: paris, priority: 2}
+      - {host: "127.0.0.1:2", site: paris}
+      - {host: "127.0.0.1:3", site: lyon, priority: 0.5}
+`
+
+func TestClusterCLIRefusalsAndUsage(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "citadel.yaml")
+	if err := os.WriteFile(file, []byte(downConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"cluster", "switchover", "--rs", "main"}, 2, "needs --to-site"},
+		{[]string{"cluster", "status", "--rs", "nope"}, 2, `--rs "nope": no such replica set`},
+		{[]string{"cluster", "plan"}, 4, "initiate needs every member up"},
+		{[]string{"cluster", "failover", "--rs", "main", "--to-site", "lyon", "--force"}, 4, "no member of main answers"},
+		{[]string{"cluster", "switchover", "--rs", "main", "--to-site", "lyon"}, 4, "no primary"},
+		{[]string{"cluster", "rejoin", "--rs", "main", "--site", "paris"}, 4, "no primary"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, _, errOut := runCLI(t, "", append([]string{"--config", file}, tt.args...)...)
+			if code != tt.code || !strings.Contains(errOut, tt.msg) {
+				t.Fatalf("exit %d (want %d), stderr:\n%s", code, tt.code, errOut)
+			}
+		})
+	}
+}
+
+func TestClusterStatusJSONWhenDown(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "citadel.yaml")
+	if err := os.WriteFile(file, []byte(downConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "", "--config", file, "-o", "json", "cluster", "status")
+	if code != 0 || !strings.Contains(out, `"replica_sets"`) || !strings.Contains(out, `"reachable": false`) {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+}

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/noscites/citadel/cluster"
+)
+
+func (e *env) clusterSwitchover(c *cli.Context) error {
+	ce, err := e.openCluster(c, "rs", "to-site")
+	if err != nil {
+		return err
+	}
+	defer ce.close()
+	rep, err := ce.mgr.Switchover(c.Context, ce.sets[0], c.String("to-site"), c.Duration("catch-up"))
+	if rep != nil {
+		if perr := e.printSwitchover(rep); perr != nil {
+			return perr
+		}
+	}
+	return err
+}
+
+func (e *env) printSwitchover(rep *cluster.SwitchoverReport) error {
+	if e.json {
+		return printJSON(e.stdout, rep)
+	}
+	sp := rep.Plan
+	if sp.AlreadyThere {
+		fmt.Fprintf(e.stdout, "%s: the primary %s is already in %s; nothing to do\n", sp.Set, sp.Primary, sp.ToSite)
+		return nil
+	}
+	verdict := "within"
+	if !rep.WithinBound {
+		verdict = "BEYOND"
+	}
+	fmt.Fprintf(e.stdout, "switchover of %s: primary %s (%s) → %s (%s)\n", sp.Set, sp.Primary, sp.FromSite, sp.Target, sp.ToSite)
+	fmt.Fprintf(e.stdout, "  new primary after %.1fs, %s the bound of %.0fs (catch-up %s + election timeout + 2s)\n",
+		rep.Took.D().Seconds(), verdict, sp.Bound.D().Seconds(), sp.CatchUp.D())
+	fmt.Fprintf(e.stdout, "  writes unavailable for %.2fs (probe: %d writes acknowledged, %d failed, one every %s)\n",
+		rep.Probe.Unavailable.D().Seconds(), rep.Probe.Writes, rep.Probe.Failures, rep.Probe.Interval.D())
+	fmt.Fprintf(e.stdout, "  config version %d → %d; frozen during the election: %s\n", rep.VersionBefore, rep.VersionAfter, orNone(sp.Freeze))
+	return nil
+}
+
+func (e *env) clusterFailover(c *cli.Context) error {
+	ce, err := e.openCluster(c, "rs", "to-site")
+	if err != nil {
+		return err
+	}
+	defer ce.close()
+	toSite := c.String("to-site")
+	saver, err := e.failoverSaver(c, ce.cfg, toSite)
+	if err != nil {
+		return err
+	}
+	confirm := func(fp *cluster.FailoverPlan) error {
+		if !e.json {
+			e.printFailoverPlan(fp)
+		}
+		if c.Bool("yes") {
+			return nil
+		}
+		return e.confirmTyped(fp.Set, fmt.Sprintf("this forces %s onto %s and can lose the writes only the lost site had; type the set name (%s) to go on: ", fp.Set, toSite, fp.Set))
+	}
+	rep, err := ce.mgr.Failover(c.Context, ce.sets[0], toSite, c.Bool("force"), saver, confirm)
+	if rep != nil {
+		if perr := e.printFailover(rep); perr != nil {
+			return perr
+		}
+	}
+	return err
+}
+
+func (e *env) printFailoverPlan(fp *cluster.FailoverPlan) {
+	fmt.Fprintf(e.stdout, "failover of %s to %s: keep %d member(s), drop %s\n", fp.Set, fp.ToSite, len(fp.Survivors), orNone(fp.Lost))
+	for _, s := range fp.Survivors {
+		fmt.Fprintf(e.stdout, "  survivor %s (%s, %s): last optime %d.%d term %d", s.Host, s.Site, s.State, s.OpTime.TS.T, s.OpTime.TS.I, s.OpTime.Term)
+		if !s.OpTimeDate.IsZero() {
+			fmt.Fprintf(e.stdout, " at %s", s.OpTimeDate.UTC().Format("2006-01-02T15:04:05Z"))
+		}
+		fmt.Fprintln(e.stdout)
+	}
+	for _, ch := range fp.Changes {
+		fmt.Fprintf(e.stdout, "  %s\n", ch)
+	}
+	fmt.Fprintf(e.stdout, "  the forced reconfig runs on %s (newest optime)\n", fp.RunOn)
+}
+
+func (e *env) printFailover(rep *cluster.FailoverReport) error {
+	if e.json {
+		return printJSON(e.stdout, rep)
+	}
+	if rep.SavedTo != "" {
+		fmt.Fprintf(e.stdout, "previous config (version %d) saved to %s\n", rep.VersionBefore, rep.SavedTo)
+	}
+	if rep.NewPrimary == "" {
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "%s has a primary again: %s after %.1fs; config version %d → %d\n",
+		rep.Plan.Set, rep.NewPrimary, rep.Took.D().Seconds(), rep.VersionBefore, rep.VersionAfter)
+	if rep.MajorityWrite {
+		fmt.Fprintln(e.stdout, "  a w:majority write was acknowledged")
+	} else {
+		fmt.Fprintln(e.stdout, "  WARNING: a w:majority write was not acknowledged; run citadel cluster status")
+	}
+	fmt.Fprintf(e.stdout, "when %s is back: citadel cluster rejoin --rs %s --site %s\n", lostSite(rep), rep.Plan.Set, lostSite(rep))
+	return nil
+}
+
+func lostSite(rep *cluster.FailoverReport) string {
+	for _, s := range rep.Plan.Previous.Members {
+		if site := s.Tags["site"]; site != "" && site != rep.Plan.ToSite {
+			return site
+		}
+	}
+	return "SITE"
+}
+
+func (e *env) clusterRejoin(c *cli.Context) error {
+	ce, err := e.openCluster(c, "rs", "site")
+	if err != nil {
+		return err
+	}
+	defer ce.close()
+	rep, err := ce.mgr.Rejoin(c.Context, ce.sets[0], c.String("site"), e.stepPrinter())
+	if rep != nil {
+		if perr := e.printRejoin(rep); perr != nil {
+			return perr
+		}
+	}
+	return err
+}
+
+func (e *env) printRejoin(rep *cluster.RejoinReport) error {
+	if e.json {
+		return printJSON(e.stdout, rep)
+	}
+	if len(rep.Rollback) == 0 && len(rep.Steps) == 0 {
+		fmt.Fprintf(e.stdout, "%s: every member of %s is already in the set\n", rep.Set, rep.Site)
+		return nil
+	}
+	for _, r := range rep.Rollback {
+		fmt.Fprintf(e.stdout, "rollback: %s\n", r.Sentence())
+	}
+	fmt.Fprintf(e.stdout, "%s: site %s rejoined, config version %d → %d; primary stays %s\n", rep.Set, rep.Site, rep.VersionBefore, rep.VersionAfter, rep.Primary)
+	for _, m := range rep.Members {
+		fmt.Fprintf(e.stdout, "  %s %s (priority %g, votes %d)\n", m.Host, m.State, m.Priority, m.Votes)
+	}
+	fmt.Fprintf(e.stdout, "to move the primary back: citadel cluster switchover --rs %s --to-site %s\n", rep.Set, rep.Site)
+	return nil
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/noscites/citadel/backup/storage"
+	"github.com/noscites/citadel/backup/storage/fs"
+	"github.com/noscites/citadel/backup/storage/s3"
+	"github.com/noscites/citadel/cluster"
+	"github.com/noscites/citadel/config"
+)
+
+// interactive reports whether stdin is a terminal a person can answer on.
+func (e *env) interactive() bool {
+	f, ok := e.stdin.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func (e *env) readLine(prompt string) (string, error) {
+	fmt.Fprint(e.stderr, prompt)
+	line, err := bufio.NewReader(e.stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("%w: no answer", cluster.ErrNotConfirmed)
+	}
+	return strings.TrimSpace(line), nil
+}
+
+// confirmYes asks a yes/no question on a terminal; elsewhere it refuses.
+func (e *env) confirmYes(question string) error {
+	if !e.interactive() {
+		return fmt.Errorf("%w: %s pass --yes when not on a terminal", cluster.ErrNotConfirmed, question)
+	}
+	ans, err := e.readLine(question + " [y/N] ")
+	if err != nil {
+		return err
+	}
+	if a := strings.ToLower(ans); a != "y" && a != "yes" {
+		return fmt.Errorf("%w: answered %q", cluster.ErrNotConfirmed, ans)
+	}
+	return nil
+}
+
+// confirmTyped asks the operator to type want; elsewhere it refuses.
+func (e *env) confirmTyped(want, prompt string) error {
+	if !e.interactive() {
+		return fmt.Errorf("%w: not on a terminal; rerun with --yes once you are sure", cluster.ErrNotConfirmed)
+	}
+	ans, err := e.readLine(prompt)
+	if err != nil {
+		return err
+	}
+	if ans != want {
+		return fmt.Errorf("%w: typed %q, not %q; nothing was changed", cluster.ErrNotConfirmed, ans, want)
+	}
+	return nil
+}
+
+// stepPrinter prints one line per applied step on a table output.
+func (e *env) stepPrinter() func(cluster.StepResult) {
+	if e.json {
+		return nil
+	}
+	return func(r cluster.StepResult) {
+		line := fmt.Sprintf("done: %s (version %d → %d, %.1fs)", r.Step.Summary, r.VersionBefore, r.VersionAfter, r.Took.D().Seconds())
+		if r.SteppedDown != "" {
+			line += "; stepped down " + r.SteppedDown + " first"
+		}
+		fmt.Fprintln(e.stdout, line)
+	}
+}
+
+func (e *env) printPlan(p setPlan) {
+	if len(p.Steps) == 0 {
+		fmt.Fprintf(e.stdout, "%s: the live config (version %d) is what the file says; nothing to do\n", p.Set, p.LiveVersion)
+		return
+	}
+	fmt.Fprintf(e.stdout, "%s: %d step(s) from live config version %d\n", p.Set, len(p.Steps), p.LiveVersion)
+	for i, s := range p.Steps {
+		var notes []string
+		if s.VoterChange {
+			notes = append(notes, "voter change")
+		}
+		if s.StepDownFirst != "" {
+			notes = append(notes, fmt.Sprintf("steps down %s for %s first", s.StepDownFirst, s.NewPrimary))
+		}
+		if s.Temporary {
+			notes = append(notes, "temporary")
+		}
+		suffix := ""
+		if len(notes) > 0 {
+			suffix = " [" + strings.Join(notes, "; ") + "]"
+		}
+		fmt.Fprintf(e.stdout, "  %d. %s%s\n", i+1, s.Summary, suffix)
+	}
+}
+
+// failoverSaver keeps the saved config in a storage of the surviving site
+// (else any storage) when the file configures one, falling back to
+// --save-dir when the storage cannot be opened or written: a disaster must
+// not wait for a bucket.
+func (e *env) failoverSaver(c *cli.Context, cfg *config.Config, site string) (cluster.Saver, error) {
+	local := cluster.DirSaver{Dir: c.String("save-dir")}
+	var pick *config.Storage
+	for i := range cfg.Storages {
+		if s := &cfg.Storages[i]; pick == nil || s.Site == site && pick.Site != site {
+			pick = s
+		}
+	}
+	if pick == nil {
+		return local, nil
+	}
+	st, err := openStorageForSave(pick)
+	if err != nil {
+		e.log.Warn("storage unusable for the saved config; saving locally", "storage", pick.Name, "err", err)
+		return local, nil
+	}
+	return fallbackSaver{primary: storageSaver{st}, local: local, log: e.log}, nil
+}
+
+func openStorageForSave(s *config.Storage) (storage.Storage, error) {
+	if s.Filesystem != nil {
+		return fs.New(s.Filesystem.Path)
+	}
+	ak, err := s.S3.AccessKey()
+	if err != nil {
+		return nil, err
+	}
+	sk, err := s.S3.SecretKey()
+	if err != nil {
+		return nil, err
+	}
+	sc := s3.Config{Endpoint: s.S3.Endpoint, Bucket: s.S3.Bucket, Region: s.S3.Region, Prefix: s.S3.Prefix, AccessKey: ak, SecretKey: sk}
+	if t := s.S3.TLS; t != nil && t.Enabled {
+		sc.Secure, sc.CAFile, sc.Insecure = true, t.CAFile, t.InsecureSkipVerify
+	}
+	return s3.New(sc)
+}
+
+// storageSaver saves into a backup storage.
+type storageSaver struct{ st storage.Storage }
+
+func (s storageSaver) Save(ctx context.Context, key string, data []byte) (string, error) {
+	if _, err := s.st.Put(ctx, key, bytes.NewReader(data), storage.PutOptions{}); err != nil {
+		return "", fmt.Errorf("save %s: %w", storage.Where(s.st, key), err)
+	}
+	return storage.Where(s.st, key), nil
+}
+
+// fallbackSaver tries the storage, then the local directory.
+type fallbackSaver struct {
+	primary, local cluster.Saver
+	log            *slog.Logger
+}
+
+func (f fallbackSaver) Save(ctx context.Context, key string, data []byte) (string, error) {
+	ctx2, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	where, err := f.primary.Save(ctx2, key, data)
+	if err == nil {
+		return where, nil
+	}
+	f.log.Warn("saving to the storage failed; saving locally", "err", err)
+	return f.local.Save(ctx, key, data)
+}
