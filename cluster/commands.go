@@ -35,16 +35,16 @@ type helloReply struct {
 }
 
 type statusMember struct {
-	ID             int     `bson:"_id"`
-	Name           string  `bson:"name"`
-	Health         float64 `bson:"health"`
-	State          int     `bson:"state"`
-	StateStr       string  `bson:"stateStr"`
-	OpTime         OpTime  `bson:"optime"`
+	ID             int       `bson:"_id"`
+	Name           string    `bson:"name"`
+	Health         float64   `bson:"health"`
+	State          int       `bson:"state"`
+	StateStr       string    `bson:"stateStr"`
+	OpTime         OpTime    `bson:"optime"`
 	OpTimeDate     time.Time `bson:"optimeDate"`
-	SyncSourceHost string `bson:"syncSourceHost"`
-	ConfigVersion  int    `bson:"configVersion"`
-	Self           bool   `bson:"self"`
+	SyncSourceHost string    `bson:"syncSourceHost"`
+	ConfigVersion  int       `bson:"configVersion"`
+	Self           bool      `bson:"self"`
 }
 
 type statusReply struct {
