@@ -13,11 +13,12 @@ import (
 	"github.com/noscites/citadel/backup/storage"
 )
 
-// SliceEntry is one committed PITR slice (its record exists).
+// SliceEntry is one committed PITR slice (its record exists), covering
+// the oplog entries with After < ts ≤ Upper.
 type SliceEntry struct {
 	Record string // key of the .json record
-	First  manifest.Timestamp
-	Last   manifest.Timestamp
+	After  manifest.Timestamp
+	Upper  manifest.Timestamp
 	// Objects are the record and its data object keys.
 	Objects []storage.Info
 }
@@ -35,9 +36,9 @@ func Slices(ctx context.Context, st storage.Storage, rs string) ([]SliceEntry, [
 			return nil, nil, err
 		}
 		name := strings.TrimPrefix(info.Key, prefix)
-		if first, last, ok := layout.ParseSliceRecordName(name); ok {
-			byBase[layout.SliceBase(first, last)] = len(out)
-			out = append(out, SliceEntry{Record: info.Key, First: first, Last: last, Objects: []storage.Info{info}})
+		if after, upper, ok := layout.ParseSliceRecordName(name); ok {
+			byBase[layout.SliceBase(after, upper)] = len(out)
+			out = append(out, SliceEntry{Record: info.Key, After: after, Upper: upper, Objects: []storage.Info{info}})
 			continue
 		}
 		data = append(data, info)
@@ -193,7 +194,7 @@ func toBackups(ctx context.Context, st storage.Storage, entries []Entry) []reten
 func toSlices(sl []SliceEntry) []retention.Slice {
 	out := make([]retention.Slice, 0, len(sl))
 	for _, s := range sl {
-		out = append(out, retention.Slice{Name: s.Record, First: s.First, Last: s.Last})
+		out = append(out, retention.Slice{Name: s.Record, First: s.After, Last: s.Upper})
 	}
 	return out
 }

@@ -5,8 +5,8 @@
 //	<replica-set>/<backup-id>/<db>/<coll>.bson[.zst][.age]   documents, concatenated BSON
 //	<replica-set>/<backup-id>/<db>/<coll>.metadata.json[.age] indexes and options (mongodump's shape)
 //	<replica-set>/<backup-id>/oplog.bson[.zst][.age]         oplog entries between start and end
-//	<replica-set>/pitr/<first>-<last>.oplog.bson[.zst][.age] continuous oplog slices
-//	<replica-set>/pitr/<first>-<last>.json                   commits the slice
+//	<replica-set>/pitr/<after>-<upper>.oplog.bson[.zst][.age] oplog entries with after < ts ≤ upper
+//	<replica-set>/pitr/<after>-<upper>.json                   commits the slice
 //
 // Keys are relative to the storage's own prefix.
 package layout
@@ -77,34 +77,37 @@ func MetadataKey(db, coll, suffix string) string {
 // PITRPrefix is where a replica set's oplog slices live.
 func PITRPrefix(rs string) string { return rs + "/" + PITRDir + "/" }
 
-// SliceBase names a slice by its first and last entries.
-func SliceBase(first, last manifest.Timestamp) string { return first.String() + "-" + last.String() }
+// SliceBase names a slice by the bounds of the timestamps it covers:
+// after (exclusive) and upper (inclusive), both known before it is read.
+func SliceBase(after, upper manifest.Timestamp) string { return after.String() + "-" + upper.String() }
 
 // SliceObjectName is the slice's data file name (relative to PITRPrefix).
-func SliceObjectName(first, last manifest.Timestamp, suffix string) string {
-	return SliceBase(first, last) + ".oplog.bson" + suffix
+func SliceObjectName(after, upper manifest.Timestamp, suffix string) string {
+	return SliceBase(after, upper) + ".oplog.bson" + suffix
 }
 
 // SliceRecordName is the slice's commit record name (relative to PITRPrefix).
-func SliceRecordName(first, last manifest.Timestamp) string { return SliceBase(first, last) + ".json" }
+func SliceRecordName(after, upper manifest.Timestamp) string {
+	return SliceBase(after, upper) + ".json"
+}
 
 // ParseSliceRecordName reads the bounds from a record name; ok is false for
 // any other file.
-func ParseSliceRecordName(name string) (first, last manifest.Timestamp, ok bool) {
+func ParseSliceRecordName(name string) (after, upper manifest.Timestamp, ok bool) {
 	base, found := strings.CutSuffix(name, ".json")
 	if !found {
-		return first, last, false
+		return after, upper, false
 	}
 	a, b, found := strings.Cut(base, "-")
 	if !found {
-		return first, last, false
+		return after, upper, false
 	}
-	first, err1 := manifest.ParseTimestamp(a)
-	last, err2 := manifest.ParseTimestamp(b)
-	if err1 != nil || err2 != nil || last.Before(first) {
+	after, err1 := manifest.ParseTimestamp(a)
+	upper, err2 := manifest.ParseTimestamp(b)
+	if err1 != nil || err2 != nil || !after.Before(upper) {
 		return manifest.Timestamp{}, manifest.Timestamp{}, false
 	}
-	return first, last, true
+	return after, upper, true
 }
 
 // Split reads "<rs>/<id>/<rest>" or "<rs>/pitr/<name>" from a key.

@@ -105,7 +105,7 @@ func TestTimestampString(t *testing.T) {
 
 func TestSlice(t *testing.T) {
 	s := &Slice{Format: Format, ReplicaSet: "main", After: Timestamp{T: 5}, First: OpTime{TS: Timestamp{T: 6}},
-		Last: OpTime{TS: Timestamp{T: 9, I: 2}}, Entries: 3,
+		Last: OpTime{TS: Timestamp{T: 9, I: 2}}, Upper: Timestamp{T: 9, I: 2}, Entries: 3,
 		Object: Object{Key: "x.oplog.bson.zst", Size: 3, SHA256: strings.Repeat("0", 64)}}
 	b, _ := s.Marshal()
 	if _, err := ParseSlice(b); err != nil {
@@ -144,7 +144,7 @@ func FuzzParse(f *testing.F) {
 
 func FuzzParseSlice(f *testing.F) {
 	s := &Slice{Format: Format, ReplicaSet: "main", After: Timestamp{T: 5}, First: OpTime{TS: Timestamp{T: 6}},
-		Last: OpTime{TS: Timestamp{T: 9}}, Entries: 3, Object: Object{Key: "x", Size: 3, SHA256: strings.Repeat("0", 64)}}
+		Last: OpTime{TS: Timestamp{T: 9}}, Upper: Timestamp{T: 10}, Entries: 3, Object: Object{Key: "x", Size: 3, SHA256: strings.Repeat("0", 64)}}
 	b, _ := s.Marshal()
 	f.Add(b)
 	f.Fuzz(func(t *testing.T, b []byte) {

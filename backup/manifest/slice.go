@@ -6,14 +6,16 @@ import (
 	"time"
 )
 
-// Slice commits one PITR oplog slice: the entries with After < ts ≤ Last.
-// A chain of slices is continuous when each slice's After is the previous
-// slice's Last; the first slice of a chain starts right after a snapshot's
-// end or after a gap.
+// Slice commits one PITR oplog slice: every entry with After < ts ≤ Upper
+// (First and Last are the actual first and last entries). A chain of
+// slices is continuous when each slice's After is the previous slice's
+// Upper; the first slice of a chain starts at a snapshot's end or after a
+// gap.
 type Slice struct {
 	Format     int       `json:"format"`
 	ReplicaSet string    `json:"replica_set"`
 	After      Timestamp `json:"after"` // exclusive lower bound
+	Upper      Timestamp `json:"upper"` // inclusive upper bound
 	First      OpTime    `json:"first"` // first entry
 	Last       OpTime    `json:"last"`  // last entry (inclusive upper bound)
 	Entries    int64     `json:"entries"`
@@ -50,8 +52,8 @@ func ParseSlice(b []byte) (*Slice, error) {
 		return nil, bad("replica set %q", s.ReplicaSet)
 	case s.Entries < 1:
 		return nil, bad("%d entries", s.Entries)
-	case !s.After.Before(s.First.TS) || s.Last.TS.Before(s.First.TS):
-		return nil, bad("bounds after %s, first %s, last %s out of order", s.After, s.First.TS, s.Last.TS)
+	case !s.After.Before(s.First.TS) || s.Last.TS.Before(s.First.TS) || s.Upper.Before(s.Last.TS):
+		return nil, bad("bounds after %s, first %s, last %s, upper %s out of order", s.After, s.First.TS, s.Last.TS, s.Upper)
 	}
 	if err := s.Object.validate(map[string]bool{}); err != nil {
 		return nil, bad("%v", err)

@@ -1,0 +1,248 @@
+// Package pitr archives the oplog continuously in slices (one per
+// configured period, a minute by default, so the RPO is about a minute),
+// detects and records gaps (an oplog that rolled over while the archiver
+// was down), and chooses the backup and the chain of slices a
+// point-in-time restore replays.
+//
+// Slices live under <rs>/pitr/: the data object first, then a JSON record
+// that commits it. Each record's After is the last timestamp of the slice
+// before it, so a chain is continuous exactly when every After equals the
+// previous Last. Only majority-committed entries are archived, so no
+// archived write can be rolled back.
+package pitr
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/noscites/citadel/backup/catalog"
+	"github.com/noscites/citadel/backup/layout"
+	"github.com/noscites/citadel/backup/manifest"
+	"github.com/noscites/citadel/backup/oplog"
+	"github.com/noscites/citadel/backup/storage"
+	"github.com/noscites/citadel/backup/stream"
+)
+
+// GapsDir holds the records of detected gaps, beside pitr/.
+const GapsDir = "pitr-gaps"
+
+// Gap is a stretch of oplog history the archive does not have.
+type Gap struct {
+	ReplicaSet string             `json:"replica_set"`
+	After      manifest.Timestamp `json:"after"`  // last archived entry
+	Before     manifest.Timestamp `json:"before"` // first entry archived again
+	Detected   time.Time          `json:"detected"`
+	Reason     string             `json:"reason"`
+}
+
+// Archiver cuts a member's oplog into slices.
+type Archiver struct {
+	Client     *mongo.Client // connected directly to the source member
+	Storage    storage.Storage
+	Codec      stream.Codec
+	Recipients []string
+	Put        storage.PutOptions
+	Slice      time.Duration // period between slices (default 1 minute)
+	Logger     *slog.Logger
+	// OnSlice and OnGap, when set, are told of each slice and gap.
+	OnSlice func(*manifest.Slice)
+	OnGap   func(Gap)
+
+	rs   string
+	last manifest.Timestamp // last archived entry: the next slice's After
+}
+
+// Run archives a slice every period until ctx ends. Errors of one round
+// are logged and retried at the next; a gap is recorded and archiving
+// resumes from the oldest entry still in the oplog.
+func (a *Archiver) Run(ctx context.Context) error {
+	log := cmp.Or(a.Logger, slog.Default())
+	period := cmp.Or(a.Slice, time.Minute)
+	tick := time.NewTicker(period)
+	defer tick.Stop()
+	for {
+		if _, err := a.Once(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			log.Error("pitr slice failed; retrying at the next period", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+// Once archives the majority-committed entries after the last archived one.
+// It returns nil when there was nothing new.
+func (a *Archiver) Once(ctx context.Context) (*manifest.Slice, error) {
+	pos, err := oplog.Hello(ctx, a.Client)
+	if err != nil {
+		return nil, err
+	}
+	if a.rs == "" {
+		a.rs = pos.SetName
+		if err := a.resume(ctx, pos); err != nil {
+			return nil, err
+		}
+	} else if a.rs != pos.SetName {
+		return nil, fmt.Errorf("pitr: the member now reports replica set %q, not %q", pos.SetName, a.rs)
+	}
+	upper := pos.Majority.TS
+	if upper.IsZero() {
+		return nil, fmt.Errorf("pitr: %s reports no majority-committed optime", pos.Me)
+	}
+	if !a.last.Before(upper) {
+		return nil, nil
+	}
+	return a.write(ctx, upper, pos.Me)
+}
+
+// resume finds where the archive stops: the last slice, else the newest
+// backup's end, else the member's current optime.
+func (a *Archiver) resume(ctx context.Context, pos oplog.Position) error {
+	sl, _, err := catalog.Slices(ctx, a.Storage, a.rs)
+	if err != nil {
+		return err
+	}
+	if len(sl) > 0 {
+		a.last = sl[len(sl)-1].Upper
+		return nil
+	}
+	if m, err := catalog.Find(ctx, a.Storage, a.rs, "latest"); err == nil {
+		a.last = m.End.TS
+		return nil
+	} else if !errors.Is(err, catalog.ErrNoBackup) {
+		return err
+	}
+	a.last = pos.Majority.TS
+	return nil
+}
+
+// write stores the entries in (last, upper] as one slice, then its record.
+func (a *Archiver) write(ctx context.Context, upper manifest.Timestamp, source string) (*manifest.Slice, error) {
+	filter := bson.D{{Key: "ts", Value: bson.D{{Key: "$gte", Value: a.last.BSON()}, {Key: "$lte", Value: upper.BSON()}}}}
+	cur, err := oplog.Collection(a.Client).Find(ctx, filter, options.Find().SetBatchSize(5000))
+	if err != nil {
+		return nil, fmt.Errorf("pitr: read oplog after %s: %w", a.last, err)
+	}
+	defer cur.Close(context.WithoutCancel(ctx))
+	s := &manifest.Slice{Format: manifest.Format, ReplicaSet: a.rs, After: a.last, Upper: upper, Source: source}
+	if a.Codec.Encrypted() {
+		s.Encryption = &manifest.Encryption{Scheme: "age", Recipients: a.Recipients}
+	}
+	name := layout.SliceObjectName(a.last, upper, a.Codec.Suffix(true))
+	var gap *Gap
+	stats, err := stream.Upload(ctx, a.Storage, layout.PITRPrefix(a.rs)+name, a.Codec, true, a.Put, func(w io.Writer) error {
+		var gerr error
+		gap, gerr = a.copyEntries(ctx, cur, s, w)
+		return gerr
+	})
+	if err != nil {
+		return nil, err
+	}
+	if gap != nil {
+		if err := a.recordGap(ctx, *gap); err != nil {
+			return nil, err
+		}
+	}
+	if s.Entries == 0 { // only the entry at After itself: nothing new
+		_ = a.Storage.Delete(ctx, layout.PITRPrefix(a.rs)+name)
+		if gap != nil {
+			a.last = upper // resume after the hole
+		}
+		return nil, nil
+	}
+	s.Object = manifest.Object{Key: name, Size: stats.StoredBytes, SHA256: stats.SHA256, Compressed: a.Codec.Compressed(), Encrypted: a.Codec.Encrypted()}
+	s.Written = time.Now().UTC()
+	b, err := s.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := storage.PutBytes(ctx, a.Storage, layout.PITRPrefix(a.rs)+layout.SliceRecordName(s.After, s.Upper), b, a.Put); err != nil {
+		return nil, fmt.Errorf("pitr: commit slice: %w", err)
+	}
+	a.last = upper
+	if a.OnSlice != nil {
+		a.OnSlice(s)
+	}
+	return s, nil
+}
+
+// copyEntries writes the entries after s.After. The first entry read must
+// be s.After itself (still in the oplog); otherwise history between them
+// is lost and the gap is returned, the slice then starting a new chain.
+func (a *Archiver) copyEntries(ctx context.Context, cur *mongo.Cursor, s *manifest.Slice, w io.Writer) (*Gap, error) {
+	var gap *Gap
+	first := true
+	for cur.Next(ctx) {
+		e, err := oplog.Parse(cur.Current)
+		if err != nil {
+			return nil, err
+		}
+		if first {
+			first = false
+			if e.TS == s.After {
+				continue
+			}
+			gap = &Gap{ReplicaSet: a.rs, After: s.After, Before: e.TS, Detected: time.Now().UTC(),
+				Reason: "the oplog rolled over: entries after the last archived one are gone (archiver down longer than the oplog window?)"}
+			s.After = justBefore(e.TS)
+		}
+		if _, err := w.Write(cur.Current); err != nil {
+			return nil, err
+		}
+		if s.Entries == 0 {
+			s.First = e.OpTime()
+		}
+		s.Last = e.OpTime()
+		s.Entries++
+	}
+	if err := cur.Err(); err != nil {
+		return nil, fmt.Errorf("pitr: read oplog: %w", err)
+	}
+	if first {
+		return &Gap{ReplicaSet: a.rs, After: s.After, Before: s.Upper, Detected: time.Now().UTC(),
+			Reason: "the oplog no longer holds anything from the last archived entry to the majority point"}, nil
+	}
+	return gap, nil
+}
+
+// justBefore is the largest timestamp before ts, the After of a slice that
+// starts a new chain at ts.
+func justBefore(ts manifest.Timestamp) manifest.Timestamp {
+	if ts.I > 0 {
+		return manifest.Timestamp{T: ts.T, I: ts.I - 1}
+	}
+	return manifest.Timestamp{T: ts.T - 1, I: ^uint32(0)}
+}
+
+// recordGap writes a gap record under pitr-gaps/ and tells OnGap.
+func (a *Archiver) recordGap(ctx context.Context, g Gap) error {
+	cmp.Or(a.Logger, slog.Default()).Error("pitr gap: point-in-time restore is impossible inside it",
+		"rs", g.ReplicaSet, "after", g.After, "before", g.Before, "reason", g.Reason)
+	b, err := json.MarshalIndent(g, "", "  ")
+	if err != nil {
+		return err
+	}
+	key := a.rs + "/" + GapsDir + "/" + layout.SliceBase(g.After, g.Before) + ".json"
+	if _, err := storage.PutBytes(ctx, a.Storage, key, b, storage.PutOptions{}); err != nil {
+		return fmt.Errorf("pitr: record gap: %w", err)
+	}
+	if a.OnGap != nil {
+		a.OnGap(g)
+	}
+	return nil
+}
