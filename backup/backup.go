@@ -1,0 +1,146 @@
+// Package backup turns citadel's configuration into the pieces the backup
+// subpackages work with — storages, codecs, retention policies, MongoDB
+// connections and the choice of the member a backup reads from — so that
+// the command line and, later, the coordinator share one wiring.
+//
+// The work itself lives in subpackages: storage (one interface, fs and s3
+// backends), stream (zstd + age pipeline, BSON streams), manifest and
+// layout (what a backup is on disk), archive (writing and reading one
+// backup), snapshot (dump with oplog), oplog (reading and replaying),
+// pitr (continuous slices), restore, catalog (list, verify, copy, prune)
+// and retention (the pure prune plan). DESIGN.md explains the choices.
+package backup
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+
+	"github.com/noscites/citadel/backup/retention"
+	"github.com/noscites/citadel/backup/storage"
+	"github.com/noscites/citadel/backup/storage/fs"
+	"github.com/noscites/citadel/backup/storage/s3"
+	"github.com/noscites/citadel/backup/stream"
+	"github.com/noscites/citadel/config"
+	"github.com/noscites/citadel/internal/fault"
+)
+
+// OpenStorage opens a configured storage, resolving its secrets.
+func OpenStorage(cfg *config.Storage) (storage.Storage, error) {
+	switch {
+	case cfg.Filesystem != nil:
+		return fs.New(cfg.Filesystem.Path)
+	case cfg.S3 != nil:
+		ak, err := cfg.S3.AccessKey()
+		if err != nil {
+			return nil, fmt.Errorf("storage %s: access key: %w", cfg.Name, err)
+		}
+		sk, err := cfg.S3.SecretKey()
+		if err != nil {
+			return nil, fmt.Errorf("storage %s: secret key: %w", cfg.Name, err)
+		}
+		c := s3.Config{Endpoint: cfg.S3.Endpoint, Bucket: cfg.S3.Bucket, Region: cfg.S3.Region, Prefix: cfg.S3.Prefix, AccessKey: ak, SecretKey: sk}
+		if t := cfg.S3.TLS; t != nil && t.Enabled {
+			c.Secure, c.CAFile, c.Insecure = true, t.CAFile, t.InsecureSkipVerify
+		}
+		return s3.New(c)
+	}
+	return nil, fmt.Errorf("storage %s has no backend", cfg.Name)
+}
+
+// Environment variables that hold S3 credentials for --from locations.
+const (
+	EnvAccessKey = "CITADEL_S3_ACCESS_KEY"
+	EnvSecretKey = "CITADEL_S3_SECRET_KEY"
+)
+
+// OpenLocation opens a storage named on the command line, without any
+// configuration file: "s3://host:port/bucket[/prefix]" (https with
+// "s3s://"), credentials from CITADEL_S3_ACCESS_KEY and
+// CITADEL_S3_SECRET_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY);
+// or a directory, as a path or "file:///path".
+func OpenLocation(loc string) (storage.Storage, error) {
+	if path, ok := strings.CutPrefix(loc, "file://"); ok {
+		return fs.New(path)
+	}
+	if !strings.Contains(loc, "://") {
+		return fs.New(loc)
+	}
+	u, err := url.Parse(loc)
+	if err != nil || (u.Scheme != "s3" && u.Scheme != "s3s") || u.Host == "" {
+		return nil, fault.Usage(fmt.Sprintf("--from %q: write s3://host:port/bucket[/prefix] or a directory", loc))
+	}
+	bucket, prefix, _ := strings.Cut(strings.TrimPrefix(u.Path, "/"), "/")
+	if bucket == "" {
+		return nil, fault.Usage(fmt.Sprintf("--from %q: no bucket", loc))
+	}
+	ak, sk := firstEnv(EnvAccessKey, "AWS_ACCESS_KEY_ID"), firstEnv(EnvSecretKey, "AWS_SECRET_ACCESS_KEY")
+	if ak == "" || sk == "" {
+		return nil, fault.Usage(fmt.Sprintf("--from %s: export %s and %s (the credentials never go on the command line)", loc, EnvAccessKey, EnvSecretKey))
+	}
+	return s3.New(s3.Config{Endpoint: u.Host, Bucket: bucket, Prefix: prefix, AccessKey: ak, SecretKey: sk, Secure: u.Scheme == "s3s"})
+}
+
+func firstEnv(names ...string) string {
+	for _, n := range names {
+		if v := os.Getenv(n); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// Codec builds the object codec of a backup configuration, with the text
+// of its age recipients for the manifest.
+func Codec(b *config.Backup) (stream.Codec, []string, error) {
+	c := stream.Codec{Compression: b.Compression.Algorithm, Level: b.Compression.Level}
+	if c.Compression == "" {
+		c.Compression = stream.Zstd
+	}
+	if err := c.Validate(); err != nil {
+		return c, nil, fmt.Errorf("backup %s: %w", b.Name, err)
+	}
+	if b.Encryption == nil {
+		return c, nil, nil
+	}
+	rs, text, err := stream.LoadRecipients(b.Encryption.RecipientsFile)
+	if err != nil {
+		return c, nil, fmt.Errorf("backup %s: %w", b.Name, err)
+	}
+	c.Recipients = rs
+	return c, text, nil
+}
+
+// Identities loads the age identity file (flag first, then the backup
+// configuration's identity_file); nil when neither is set.
+func Identities(flag string, b *config.Backup) ([]age.Identity, error) {
+	file := flag
+	if file == "" && b != nil && b.Encryption != nil {
+		file = b.Encryption.IdentityFile
+	}
+	if file == "" {
+		return nil, nil
+	}
+	return stream.LoadIdentities(file)
+}
+
+// Policy is the retention policy of a backup configuration.
+func Policy(b *config.Backup) (retention.Policy, error) {
+	loc, err := config.Location(b.Timezone)
+	if err != nil {
+		return retention.Policy{}, fmt.Errorf("backup %s: time zone: %w", b.Name, err)
+	}
+	return retention.Policy{Daily: b.Retention.Daily, Weekly: b.Retention.Weekly, Monthly: b.Retention.Monthly, Location: loc}, nil
+}
+
+// PutOptions locks new objects for the storage's object_lock_days.
+func PutOptions(st *config.Storage, now time.Time) storage.PutOptions {
+	if st.S3 != nil && st.S3.ObjectLockDays > 0 {
+		return storage.PutOptions{RetainUntil: now.AddDate(0, 0, st.S3.ObjectLockDays).Truncate(time.Second)}
+	}
+	return storage.PutOptions{}
+}

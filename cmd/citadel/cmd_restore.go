@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/noscites/citadel/backup"
+	"github.com/noscites/citadel/backup/catalog"
+	"github.com/noscites/citadel/backup/manifest"
+	"github.com/noscites/citadel/backup/pitr"
+	"github.com/noscites/citadel/backup/progress"
+	"github.com/noscites/citadel/backup/restore"
+	"github.com/noscites/citadel/internal/fault"
+)
+
+func restoreCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "restore",
+		Usage:     "restore a backup (and, with --until, the archived oplog) into a replica set or URI",
+		ArgsUsage: "ID|latest",
+		Action:    e.restore,
+		Flags: []cli.Flag{flagRS, flagStorage, flagFrom, flagBackup, flagIdentity,
+			&cli.StringFlag{Name: "to-rs", Usage: "target replica set `NAME` from the config"},
+			&cli.StringFlag{Name: "to-uri", Usage: "target `URI` (or set CITADEL_RESTORE_URI)", EnvVars: []string{"CITADEL_RESTORE_URI"}},
+			&cli.StringSliceFlag{Name: "ns-include", Usage: "restore only namespaces matching `PATTERN` (db.coll, * wildcard); repeatable"},
+			&cli.StringFlag{Name: "ns-from", Usage: "rename namespaces matching `PATTERN`…"},
+			&cli.StringFlag{Name: "ns-to", Usage: "…to `PATTERN` (each * carries over)"},
+			&cli.StringFlag{Name: "until", Usage: "replay the oplog up to `TIME` (RFC 3339), through archived PITR slices"},
+			&cli.BoolFlag{Name: "drop", Usage: "drop target collections that already exist"},
+			&cli.IntFlag{Name: "parallelism", Usage: "collections restored at once", Value: 4},
+		},
+	}
+}
+
+func (e *env) restore(c *cli.Context) error {
+	if _, err := positional(c, 1, 1, "ID|latest (--to-rs NAME | --to-uri URI) [--until TIME]"); err != nil {
+		return err
+	}
+	until, err := parseUntil(c.String("until"))
+	if err != nil {
+		return err
+	}
+	ns, err := restore.NewNamespaces(c.StringSlice("ns-include"), c.String("ns-from"), c.String("ns-to"))
+	if err != nil {
+		return err
+	}
+	loc, err := e.readLocation(c)
+	if err != nil {
+		return err
+	}
+	m, slices, err := e.restoreSource(c, loc, until)
+	if err != nil {
+		return err
+	}
+	ids, err := backup.Identities(c.String("identity"), loc.backup)
+	if err != nil {
+		return err
+	}
+	if m.Encrypted() && len(ids) == 0 {
+		return fault.Usage(fmt.Sprintf("backup %s is encrypted: give the age identity file with --identity FILE", m.ID))
+	}
+	target, err := e.restoreTarget(c, loc)
+	if err != nil {
+		return err
+	}
+	defer target.Disconnect(context.WithoutCancel(c.Context))
+	tr := progress.New()
+	stop := e.showProgress(c.Context, tr, "restore")
+	rep, err := restore.Run(c.Context, restore.Options{Storage: loc.st, Manifest: m, Identities: ids, Target: target, Namespaces: ns,
+		Drop: c.Bool("drop"), Slices: slices, Until: until, Parallelism: c.Int("parallelism"), Progress: tr, Logger: e.log.With("cmd", "restore")})
+	stop()
+	if err != nil {
+		return err
+	}
+	if e.json {
+		return printJSON(e.stdout, rep)
+	}
+	fmt.Fprintf(e.stdout, "restored backup %s of %s: %d collections, %d documents verified against the manifest; %d oplog entries replayed (%d slices) up to %s in %s\n",
+		rep.Backup, rep.ReplicaSet, len(rep.Collections), rep.Documents, rep.OplogApplied, rep.Slices, rep.ReachedWall.Format(time.RFC3339Nano), rep.Duration.Round(time.Millisecond))
+	return nil
+}
+
+func parseUntil(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return t, fault.Usage(fmt.Sprintf("--until %q: write an RFC 3339 time such as 2026-03-01T14:30:00+01:00", s))
+	}
+	return t, nil
+}
+
+// restoreSource picks the backup, and with --until the PITR chain.
+func (e *env) restoreSource(c *cli.Context, loc *location, until time.Time) (*manifest.Manifest, []*manifest.Slice, error) {
+	id := c.Args().First()
+	if until.IsZero() {
+		m, err := catalog.Find(c.Context, loc.st, loc.rs, id)
+		return m, nil, err
+	}
+	if id != "latest" {
+		return nil, nil, fault.Usage("with --until, restore picks the backup itself: write `citadel restore latest --until TIME`")
+	}
+	rs := loc.rs
+	if rs == "" {
+		sets, err := catalog.ReplicaSets(c.Context, loc.st)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(sets) != 1 {
+			return nil, nil, fault.Usage("name the replica set with --rs: the storage holds " + strings.Join(sets, ", "))
+		}
+		rs = sets[0]
+	}
+	return pitr.Plan(c.Context, loc.st, rs, until)
+}
+
+// restoreTarget connects to --to-uri or a configured --to-rs.
+func (e *env) restoreTarget(c *cli.Context, loc *location) (*mongo.Client, error) {
+	uri, rsName := c.String("to-uri"), c.String("to-rs")
+	switch {
+	case uri != "" && rsName != "":
+		return nil, fault.Usage("give --to-rs or --to-uri, not both")
+	case uri != "":
+		client, err := mongo.Connect(options.Client().ApplyURI(uri).SetAppName("citadel restore"))
+		if err != nil {
+			return nil, fmt.Errorf("connect to the restore target: %w", err)
+		}
+		return client, nil
+	case rsName != "":
+		if loc.cfg == nil {
+			return nil, fault.Usage("--to-rs needs the configuration file (--config); without one use --to-uri")
+		}
+		rs := loc.cfg.ReplicaSet(rsName)
+		if rs == nil {
+			return nil, fault.Usage(fmt.Sprintf("no replica set named %q in %s", rsName, loc.cfg.File))
+		}
+		return backup.ConnectSet(loc.cfg, rs)
+	}
+	return nil, fault.Usage("restore needs a target: --to-rs NAME or --to-uri URI")
+}
