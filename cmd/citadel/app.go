@@ -53,6 +53,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			clusterCommand(e),
 			ingestCommand(e),
 			reportCommand(e),
+			backupCommand(e),
+			restoreCommand(e),
 		},
 	}
 	for _, c := range app.Commands {
