@@ -196,6 +196,7 @@ type collection struct {
 // system namespaces) into w, in parallel. Run calls it between the two
 // optimes; on its own it is a plain, fuzzy dump without oplog.
 func Dump(ctx context.Context, c *mongo.Client, w *archive.Writer, opts Options, log *slog.Logger) ([]manifest.Collection, error) {
+	log = cmp.Or(log, slog.Default())
 	opts.Progress.SetPhase("dump")
 	colls, err := listCollections(ctx, c, opts.IncludeSystem)
 	if err != nil {
