@@ -8,6 +8,7 @@ import (
 	"github.com/noscites/citadel/ingest"
 	"github.com/noscites/citadel/ingest/airbnb"
 	"github.com/noscites/citadel/ingest/catalog"
+	"github.com/noscites/citadel/ingest/dvf"
 	"github.com/noscites/citadel/internal/fault"
 )
 
@@ -21,6 +22,10 @@ func ingestCommand(e *env) *cli.Command {
 				Name: "airbnb", Usage: "load one city's Inside Airbnb listings.csv", ArgsUsage: "--city paris|lyon FILE",
 				Flags:  append(loadFlags(), &cli.StringFlag{Name: "city", Usage: "paris or lyon"}),
 				Action: e.ingestAirbnb,
+			},
+			{
+				Name: "dvf", Usage: "load DVF files (valeursfoncieres-YYYY.txt, UTF-8 or Latin-1)", ArgsUsage: "FILE...",
+				Flags: loadFlags(), Action: e.ingestDVF,
 			},
 		},
 	}
@@ -59,6 +64,13 @@ func (e *env) ingestAirbnb(c *cli.Context) error {
 		return fault.Usage(fmt.Sprintf("ingest airbnb: --city: %v", err))
 	}
 	return e.runLoad(c, l)
+}
+
+func (e *env) ingestDVF(c *cli.Context) error {
+	if err := requireArgs(c, 1, -1, "FILE..."); err != nil {
+		return err
+	}
+	return e.runLoad(c, dvf.New(c.Args().Slice()...))
 }
 
 // runLoad runs one load and prints its report, also when it fails.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/noscites/citadel/ingest"
 	"github.com/noscites/citadel/ingest/airbnb"
+	"github.com/noscites/citadel/ingest/dvf"
 )
 
 // Dataset is one loadable dataset.
@@ -27,6 +28,9 @@ func All() []Dataset {
 		{Name: "airbnb", Description: "Inside Airbnb listings, Paris and Lyon",
 			Files:       "listings.csv (detailed, 2023-2024 or 2025 schema), one per city: --city paris|lyon FILE",
 			Collections: []string{airbnb.Collection}, Probes: airbnb.Probes()},
+		{Name: "dvf", Description: "DVF real-estate transactions (Demandes de valeurs foncières)",
+			Files: "valeursfoncieres-YYYY.txt, '|'-separated, UTF-8 or Latin-1: FILE...",
+			Collections: []string{dvf.Collection}, Probes: dvf.Probes()},
 	}
 }
 
