@@ -29,7 +29,7 @@ func All() []Dataset {
 			Files:       "listings.csv (detailed, 2023-2024 or 2025 schema), one per city: --city paris|lyon FILE",
 			Collections: []string{airbnb.Collection}, Probes: airbnb.Probes()},
 		{Name: "dvf", Description: "DVF real-estate transactions (Demandes de valeurs foncières)",
-			Files: "valeursfoncieres-YYYY.txt, '|'-separated, UTF-8 or Latin-1: FILE...",
+			Files:       "valeursfoncieres-YYYY.txt, '|'-separated, UTF-8 or Latin-1: FILE...",
 			Collections: []string{dvf.Collection}, Probes: dvf.Probes()},
 	}
 }
