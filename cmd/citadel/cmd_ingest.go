@@ -9,6 +9,7 @@ import (
 	"github.com/noscites/citadel/ingest/airbnb"
 	"github.com/noscites/citadel/ingest/catalog"
 	"github.com/noscites/citadel/ingest/dvf"
+	"github.com/noscites/citadel/ingest/edstats"
 	"github.com/noscites/citadel/internal/fault"
 )
 
@@ -26,6 +27,10 @@ func ingestCommand(e *env) *cli.Command {
 			{
 				Name: "dvf", Usage: "load DVF files (valeursfoncieres-YYYY.txt, UTF-8 or Latin-1)", ArgsUsage: "FILE...",
 				Flags: loadFlags(), Action: e.ingestDVF,
+			},
+			{
+				Name: "edstats", Usage: "load the five World Bank EdStats CSV files of a directory", ArgsUsage: "DIR",
+				Flags: loadFlags(), Action: e.ingestEdStats,
 			},
 		},
 	}
@@ -71,6 +76,17 @@ func (e *env) ingestDVF(c *cli.Context) error {
 		return err
 	}
 	return e.runLoad(c, dvf.New(c.Args().Slice()...))
+}
+
+func (e *env) ingestEdStats(c *cli.Context) error {
+	if err := requireArgs(c, 1, 1, "DIR"); err != nil {
+		return err
+	}
+	l, err := edstats.New(c.Args().First())
+	if err != nil {
+		return err
+	}
+	return e.runLoad(c, l)
 }
 
 // runLoad runs one load and prints its report, also when it fails.

@@ -11,6 +11,7 @@ import (
 	"github.com/noscites/citadel/ingest"
 	"github.com/noscites/citadel/ingest/airbnb"
 	"github.com/noscites/citadel/ingest/dvf"
+	"github.com/noscites/citadel/ingest/edstats"
 )
 
 // Dataset is one loadable dataset.
@@ -31,6 +32,10 @@ func All() []Dataset {
 		{Name: "dvf", Description: "DVF real-estate transactions (Demandes de valeurs foncières)",
 			Files:       "valeursfoncieres-YYYY.txt, '|'-separated, UTF-8 or Latin-1: FILE...",
 			Collections: []string{dvf.Collection}, Probes: dvf.Probes()},
+		{Name: "edstats", Description: "World Bank EdStats",
+			Files:       "a directory with " + strings.Join(edstats.Files, ", ") + ": DIR",
+			Collections: []string{edstats.Countries, edstats.Series, edstats.CountrySeries, edstats.Footnotes, edstats.Data, edstats.Meta},
+			Probes:      edstats.Probes()},
 	}
 }
 
