@@ -58,9 +58,9 @@ func genMutation(rng *rand.Rand, i int) string {
 			head + fmt.Sprintf("|%d||||||||||1|3|Dépendance||0|0|||\n", 900+i%900)
 	case 1: // house on two parcels
 		surf := 60 + rng.IntN(200)
-		return head + fmt.Sprintf("||||||||||||0|1|Maison||%d|%d|S||%d\n", surf, 2+surf/30, 200+rng.IntN(2000)) +
-			head + fmt.Sprintf("||||||||||||0||||||J||%d\n", 50+rng.IntN(500))
+		return head + fmt.Sprintf("|||||||||||0|1|Maison||%d|%d|S||%d\n", surf, 2+surf/30, 200+rng.IntN(2000)) +
+			head + fmt.Sprintf("|||||||||||0||||||J||%d\n", 50+rng.IntN(500))
 	default: // land
-		return head + fmt.Sprintf("||||||||||||0||||||T||%d\n", 100+rng.IntN(5000))
+		return head + fmt.Sprintf("|||||||||||0||||||T||%d\n", 100+rng.IntN(5000))
 	}
 }
