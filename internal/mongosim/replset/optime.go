@@ -24,6 +24,9 @@ type OpTime struct {
 
 // Less orders optimes the way mongod does: by term, then by timestamp.
 func (a OpTime) Less(b OpTime) bool {
+	if a.IsZero() || b.IsZero() {
+		return a.IsZero() && !b.IsZero()
+	}
 	if a.T != b.T {
 		return a.T < b.T
 	}
@@ -42,7 +45,9 @@ func (a OpTime) BSON() bson.D {
 	return bson.D{{Key: "ts", Value: a.TS}, {Key: "t", Value: t}}
 }
 
-func (a OpTime) String() string { return fmt.Sprintf("{ts: Timestamp(%d, %d), t: %d}", a.TS.T, a.TS.I, a.T) }
+func (a OpTime) String() string {
+	return fmt.Sprintf("{ts: Timestamp(%d, %d), t: %d}", a.TS.T, a.TS.I, a.T)
+}
 
 // Date is the wall time of the optime's timestamp.
 func (a OpTime) Date() time.Time { return time.Unix(int64(a.TS.T), 0).UTC() }
