@@ -10,6 +10,7 @@ import (
 	"github.com/noscites/citadel/ingest/catalog"
 	"github.com/noscites/citadel/ingest/dvf"
 	"github.com/noscites/citadel/ingest/edstats"
+	"github.com/noscites/citadel/ingest/weather"
 	"github.com/noscites/citadel/internal/fault"
 )
 
@@ -31,6 +32,15 @@ func ingestCommand(e *env) *cli.Command {
 			{
 				Name: "edstats", Usage: "load the five World Bank EdStats CSV files of a directory", ArgsUsage: "DIR",
 				Flags: loadFlags(), Action: e.ingestEdStats,
+			},
+			{
+				Name: "weather", Usage: "load Infoclimat JSON exports and Weather Underground workbooks",
+				ArgsUsage: "[--infoclimat FILE]... [--wunderground FILE.xlsx --station ID]...",
+				Flags: append(loadFlags(),
+					&cli.StringSliceFlag{Name: "infoclimat", Usage: "an Infoclimat JSON `FILE` (repeatable)"},
+					&cli.StringSliceFlag{Name: "wunderground", Usage: "a Weather Underground `FILE.xlsx` (repeatable, each with a --station)"},
+					&cli.StringSliceFlag{Name: "station", Usage: "the station `ID` of the --wunderground file at the same position"}),
+				Action: e.ingestWeather,
 			},
 		},
 	}
@@ -85,6 +95,28 @@ func (e *env) ingestEdStats(c *cli.Context) error {
 	l, err := edstats.New(c.Args().First())
 	if err != nil {
 		return err
+	}
+	return e.runLoad(c, l)
+}
+
+func (e *env) ingestWeather(c *cli.Context) error {
+	if err := requireArgs(c, 0, 0, "[--infoclimat FILE]... [--wunderground FILE.xlsx --station ID]..."); err != nil {
+		return err
+	}
+	books, stations := c.StringSlice("wunderground"), c.StringSlice("station")
+	if len(books) != len(stations) {
+		return fault.Usage(fmt.Sprintf("ingest weather: %d --wunderground file(s) but %d --station: give one station per workbook", len(books), len(stations)))
+	}
+	l := &weather.Loader{Infoclimat: c.StringSlice("infoclimat")}
+	for i, b := range books {
+		w, err := weather.NewWorkbook(b, stations[i])
+		if err != nil {
+			return fault.Usage(fmt.Sprintf("ingest weather: --station: %v", err))
+		}
+		l.Workbooks = append(l.Workbooks, w)
+	}
+	if len(l.Infoclimat)+len(l.Workbooks) == 0 {
+		return fault.Usage("ingest weather: give at least one --infoclimat FILE or --wunderground FILE.xlsx --station ID")
 	}
 	return e.runLoad(c, l)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/noscites/citadel/ingest/airbnb"
 	"github.com/noscites/citadel/ingest/dvf"
 	"github.com/noscites/citadel/ingest/edstats"
+	"github.com/noscites/citadel/ingest/weather"
 )
 
 // Dataset is one loadable dataset.
@@ -36,6 +37,9 @@ func All() []Dataset {
 			Files:       "a directory with " + strings.Join(edstats.Files, ", ") + ": DIR",
 			Collections: []string{edstats.Countries, edstats.Series, edstats.CountrySeries, edstats.Footnotes, edstats.Data, edstats.Meta},
 			Probes:      edstats.Probes()},
+		{Name: "weather", Description: "Hauts-de-France weather: Infoclimat and Weather Underground",
+			Files:       "Infoclimat JSON exports (--infoclimat FILE) and Weather Underground workbooks, one sheet per day (--wunderground FILE.xlsx --station ILAMAD25|IICHTE19)",
+			Collections: []string{weather.Readings, weather.Stations}, Probes: weather.Probes()},
 	}
 }
 
