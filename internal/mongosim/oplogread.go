@@ -27,6 +27,8 @@ type oplogCursor struct {
 	awaitData bool
 	limit     int64
 	returned  int64
+	// positioned is set once last is a real entry of the log.
+	positioned bool
 }
 
 // cursorIDs of mongosim's own cursors have this bit set, so they never
@@ -45,7 +47,8 @@ func (r *request) oplogFind(_ context.Context) ([]byte, error) {
 		return nil, mongoerr.NotSupported("projections on local.oplog.rs")
 	}
 	c := &oplogCursor{}
-	c.filter, _ = b.Lookup("filter").DocumentOK()
+	filter, _ := b.Lookup("filter").DocumentOK()
+	c.filter = append(bson.Raw(nil), filter...) // the request buffer is reused
 	c.tailable, _ = b.Lookup("tailable").BooleanOK()
 	c.awaitData, _ = b.Lookup("awaitData").BooleanOK()
 	if v := b.Lookup("limit"); v.IsNumber() {
@@ -124,7 +127,7 @@ func (m *Member) scanLocked(c *oplogCursor, batchSize int64) (bson.A, error) {
 	if batchSize <= 0 {
 		batchSize = 1 << 30
 	}
-	if c.tailable && !c.last.IsZero() && m.log.Len() > 0 && !m.log.Contains(c.last) && m.log.First().OpTime.Less(c.last) {
+	if c.tailable && c.positioned && !m.log.Contains(c.last) {
 		return nil, mongoerr.New(CappedPositionLost, "CollectionScan died due to position in capped collection being deleted. Last seen record id: %s", c.last)
 	}
 	i, step := m.log.After(c.last), 1
@@ -139,7 +142,7 @@ func (m *Member) scanLocked(c *oplogCursor, batchSize int64) (bson.A, error) {
 			break
 		}
 		e := m.log.At(i)
-		c.last = e.OpTime
+		c.last, c.positioned = e.OpTime, true
 		ok, err := oplog.Match(e.Raw, c.filter)
 		if err != nil {
 			return nil, err

@@ -88,10 +88,10 @@ func (r *request) setDefaultRWConcern(context.Context) ([]byte, error) {
 		return nil, mongoerr.New(mongoerr.NotWritablePrimary, "not primary")
 	}
 	if hasR {
-		m.set.rwc.read = rc
+		m.set.rwc.read = append(bson.Raw(nil), rc...)
 	}
 	if hasW {
-		m.set.rwc.write = wc
+		m.set.rwc.write = append(bson.Raw(nil), wc...)
 	}
 	m.set.rwc.updated, m.set.rwc.updateOp = m.set.now(), m.log.Last()
 	return r.ok(m.rwcReplyLocked()), nil

@@ -88,10 +88,11 @@ func Build(s Spec, op replset.OpTime, wall time.Time) *Entry {
 	}
 	b, _ = bsoncore.AppendDocumentEnd(b, idx)
 	e.Raw = b
-	if s.Op == 'i' || s.Op == 'd' {
-		e.ID = s.O.Lookup("_id")
-	} else if s.Op == 'u' {
-		e.ID = s.O2.Lookup("_id")
+	switch s.Op {
+	case 'i', 'd':
+		e.ID = e.Raw.Lookup("o", "_id")
+	case 'u':
+		e.ID = e.Raw.Lookup("o2", "_id")
 	}
 	return e
 }

@@ -13,6 +13,9 @@ import (
 // readers use: dotted field paths; $eq $ne $gt $gte $lt $lte $in $nin
 // $exists $regex; $and $or $nor. Anything else is CommandNotSupported.
 func Match(doc, filter bson.Raw) (bool, error) {
+	if len(filter) == 0 {
+		return true, nil
+	}
 	elems, err := filter.Elements()
 	if err != nil {
 		return false, mongoerr.New(mongoerr.FailedToParse, "invalid filter: %v", err)
