@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/urfave/cli/v2"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/noscites/citadel/ingest/catalog"
 	"github.com/noscites/citadel/ingest/dvf"
 	"github.com/noscites/citadel/ingest/edstats"
+	"github.com/noscites/citadel/ingest/supermarket"
 	"github.com/noscites/citadel/ingest/weather"
 	"github.com/noscites/citadel/internal/fault"
 )
@@ -41,6 +43,15 @@ func ingestCommand(e *env) *cli.Command {
 					&cli.StringSliceFlag{Name: "wunderground", Usage: "a Weather Underground `FILE.xlsx` (repeatable, each with a --station)"},
 					&cli.StringSliceFlag{Name: "station", Usage: "the station `ID` of the --wunderground file at the same position"}),
 				Action: e.ingestWeather,
+			},
+			{
+				Name: "supermarket", Usage: "load the SuperSmartMarket sales workbook and its logs workbook",
+				ArgsUsage: "[--logs FILE.xlsx] FILE.xlsx",
+				Flags: append(loadFlags(),
+					&cli.StringFlag{Name: "logs", Usage: "the logs workbook `FILE.xlsx` (sheet Logs)"},
+					&cli.BoolFlag{Name: "keep-personal-data", Usage: "store employee names and emails as they are (default: keyed pseudonyms; password hashes are never loaded)"},
+					&cli.StringFlag{Name: "pseudonym-key-env", Value: "CITADEL_PSEUDONYM_KEY", Usage: "environment `VARIABLE` holding the pseudonymisation key"}),
+				Action: e.ingestSupermarket,
 			},
 		},
 	}
@@ -117,6 +128,18 @@ func (e *env) ingestWeather(c *cli.Context) error {
 	}
 	if len(l.Infoclimat)+len(l.Workbooks) == 0 {
 		return fault.Usage("ingest weather: give at least one --infoclimat FILE or --wunderground FILE.xlsx --station ID")
+	}
+	return e.runLoad(c, l)
+}
+
+func (e *env) ingestSupermarket(c *cli.Context) error {
+	if err := requireArgs(c, 1, 1, "[--logs FILE.xlsx] FILE.xlsx"); err != nil {
+		return err
+	}
+	key := os.Getenv(c.String("pseudonym-key-env"))
+	l, err := supermarket.New(c.Args().First(), c.String("logs"), []byte(key), c.Bool("keep-personal-data"))
+	if err != nil {
+		return fault.Usage(fmt.Sprintf("ingest supermarket: %v", err))
 	}
 	return e.runLoad(c, l)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/noscites/citadel/ingest/airbnb"
 	"github.com/noscites/citadel/ingest/dvf"
 	"github.com/noscites/citadel/ingest/edstats"
+	"github.com/noscites/citadel/ingest/supermarket"
 	"github.com/noscites/citadel/ingest/weather"
 )
 
@@ -40,6 +41,10 @@ func All() []Dataset {
 		{Name: "weather", Description: "Hauts-de-France weather: Infoclimat and Weather Underground",
 			Files:       "Infoclimat JSON exports (--infoclimat FILE) and Weather Underground workbooks, one sheet per day (--wunderground FILE.xlsx --station ILAMAD25|IICHTE19)",
 			Collections: []string{weather.Readings, weather.Stations}, Probes: weather.Probes()},
+		{Name: "supermarket", Description: "SuperSmartMarket audit: sales cube and logs",
+			Files:       "the sales workbook (sheets Vente Détail, Produits, Clients, Calendrier, Employé) and --logs the logs workbook (sheet Logs)",
+			Collections: []string{supermarket.Sales, supermarket.Products, supermarket.Customers, supermarket.Employees, supermarket.Calendar, supermarket.Logs},
+			Probes:      supermarket.Probes()},
 	}
 }
 
