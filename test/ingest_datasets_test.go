@@ -46,7 +46,7 @@ func TestIngestDatasetsCLI(t *testing.T) {
 	if got := reportRows(t, env, "dvf", "idf-house-m2"); got != `[[4,3622.03]]` {
 		t.Errorf("dvf idf-house-m2: %s", got)
 	}
-	loadTwice(t, env, 31, 5, "edstats", fixture(t, "ingest/edstats/testdata/edstats"))
+	loadTwice(t, env, 31, 4, "edstats", fixture(t, "ingest/edstats/testdata/edstats"))
 	if got := reportRows(t, env, "--arg", "year=2015", "edstats", "top-countries"); !strings.HasPrefix(got, `[["GIB","Gibraltar",110.4]`) {
 		t.Errorf("edstats top-countries: %s", got)
 	}
