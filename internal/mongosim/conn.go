@@ -18,11 +18,10 @@ var requestIDs atomic.Int32
 
 // conn is one client connection to a member.
 type conn struct {
-	m     *Member
-	c     net.Conn
-	up    net.Conn
-	id    int64
-	upbuf []byte
+	m  *Member
+	c  net.Conn
+	up net.Conn
+	id int64
 }
 
 // request is one OP_MSG command.

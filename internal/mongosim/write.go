@@ -2,7 +2,6 @@ package mongosim
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/noscites/citadel/internal/mongosim/mongoerr"
 	"github.com/noscites/citadel/internal/mongosim/oplog"
@@ -215,5 +214,3 @@ func amend(body bson.Raw, set bson.D, wce bson.D) []byte {
 	out = append(out, bson.E{Key: "ok", Value: 1.0})
 	return mustMarshal(out)
 }
-
-func errString(err error) string { return fmt.Sprint(err) }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/noscites/citadel/internal/mongosim/mongoerr"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -107,7 +108,7 @@ func TestFailoverAndTerms(t *testing.T) {
 	}
 	// priority takeover once p1 is caught up
 	for _, h := range s.Hosts() {
-		s.SetApplied(h, OpTime{T: s.Node(p[0]).Term}, now)
+		s.SetApplied(h, OpTime{TS: bson.Timestamp{T: 100, I: 1}, T: s.Node(p[0]).Term}, now)
 	}
 	run(s, now, 3*time.Second)
 	if p := primaries(s); len(p) != 1 || p[0] != "p1:1" {
@@ -135,9 +136,10 @@ func TestPartitionMinorityStepsDown(t *testing.T) {
 
 func TestFresherVoterRefuses(t *testing.T) {
 	s, now := initiated(t)
-	s.SetApplied("p1:1", OpTime{T: 2}, now)
-	s.SetApplied("p2:1", OpTime{T: 1}, now)
-	s.SetApplied("l1:1", OpTime{T: 2}, now)
+	ts := bson.Timestamp{T: 100, I: 1}
+	s.SetApplied("p1:1", OpTime{TS: ts, T: 2}, now)
+	s.SetApplied("p2:1", OpTime{TS: ts, T: 1}, now)
+	s.SetApplied("l1:1", OpTime{TS: ts, T: 2}, now)
 	if s.RunElection("p2:1", now, "") {
 		t.Fatal("a member behind a voter won")
 	}
