@@ -3,7 +3,7 @@
 //
 // mongosim members store their documents in one each, and tests use one as
 // a plain MongoDB-compatible data path. FerretDB v1.24 covers a subset of
-// MongoDB; see test/mongosim's FIDELITY.md and ../shared/design/mongosim.md.
+// MongoDB; see internal/mongosim/FIDELITY.md and ../shared/design/mongosim.md.
 package ferret
 
 import (
