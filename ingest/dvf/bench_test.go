@@ -16,7 +16,7 @@ import (
 // BenchmarkRSS measures the peak RSS (VmHWM, from the child's rusage) of
 // `citadel ingest dvf` in its own process: a dry run over a generated 1 GB
 // file (parse, group, hash: must stay flat) and a real load of a smaller
-// file into FerretDB (CITADEL_BENCH_DVF_WRITE_MB, default 100). Target:
+// file into FerretDB (CITADEL_BENCH_DVF_WRITE_MB, default 20). Target:
 // flat, at most 200 MB. Sizes: CITADEL_BENCH_DVF_MB (default 1024).
 func BenchmarkRSS(b *testing.B) {
 	bin := buildCitadel(b)
@@ -24,7 +24,7 @@ func BenchmarkRSS(b *testing.B) {
 	big := filepath.Join(dir, "valeursfoncieres-big.txt")
 	small := filepath.Join(dir, "valeursfoncieres-small.txt")
 	genFile(b, big, envMB("CITADEL_BENCH_DVF_MB", 1024))
-	genFile(b, small, envMB("CITADEL_BENCH_DVF_WRITE_MB", 100))
+	genFile(b, small, envMB("CITADEL_BENCH_DVF_WRITE_MB", 20))
 	srv := testbed.StartFerretDBT(b)
 	for i := 0; i < b.N; i++ {
 		for _, run := range []struct {
