@@ -238,7 +238,8 @@ func (h *Header) Index(name string) int {
 }
 
 // Require checks that every name is present. The error lists the missing
-// columns and, when the header has a single column, suggests a wrong separator.
+// columns and, for a text file (sep not 0) whose header has a single column,
+// suggests a wrong separator.
 func (h *Header) Require(sep byte, names ...string) error {
 	var missing []string
 	for _, n := range names {
@@ -250,7 +251,7 @@ func (h *Header) Require(sep byte, names ...string) error {
 		return nil
 	}
 	msg := fmt.Sprintf("missing column(s) %s", strings.Join(missing, ", "))
-	if len(h.Names) == 1 {
+	if len(h.Names) == 1 && sep != 0 {
 		msg += fmt.Sprintf(" (the header has a single column: is the separator %q?)", string(sep))
 	}
 	return fmt.Errorf("%w: %s", ErrHeader, msg)

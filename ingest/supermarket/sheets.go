@@ -36,7 +36,7 @@ func eachSheet(ctx context.Context, e *ingest.Emitter, f *excelize.File, file, s
 	err := ingest.EachRow(ctx, f, sheet, true, func(n int, cells []string) error {
 		if h == nil {
 			h = ingest.NewHeader(cells)
-			if err := h.Require(',', sheetColumns[sheet]...); err != nil {
+			if err := h.Require(0, sheetColumns[sheet]...); err != nil {
 				return fmt.Errorf("sheet %s row %d: %w", sheet, n, err)
 			}
 			return nil

@@ -75,7 +75,7 @@ func (s *sheetReader) row(ctx context.Context) func(int, []string) error {
 	return func(n int, cells []string) error {
 		if s.h == nil {
 			s.h = ingest.NewHeader(cells)
-			if err := s.h.Require(',', WUColumns...); err != nil {
+			if err := s.h.Require(0, WUColumns...); err != nil {
 				return fmt.Errorf("sheet %s row %d: %w", s.sheet, n, err)
 			}
 			return nil
