@@ -111,7 +111,8 @@ func (m *Manager) reconfig(ctx context.Context, rs *config.ReplicaSet, s Step, p
 	next := s.Config.Clone()
 	next.Version, next.Term = st.Config.Version+1, 0
 	if pm := next.Member(st.Primary); pm == nil || !pm.Electable() {
-		heir, err := m.handOver(ctx, rs, st, next, s.NewPrimary)
+		heir, frozen, err := m.handOver(ctx, rs, st, next, s.NewPrimary)
+		defer m.unfreeze(context.WithoutCancel(ctx), frozen)
 		if err != nil {
 			return res, err
 		}
@@ -135,9 +136,10 @@ func (m *Manager) reconfig(ctx context.Context, rs *config.ReplicaSet, s Step, p
 }
 
 // handOver steps the primary down so a member electable in next wins: the
-// other electable secondaries are frozen for the election and unfrozen
-// after. It returns the expected winner.
-func (m *Manager) handOver(ctx context.Context, rs *config.ReplicaSet, st *State, next *Config, heir string) (string, error) {
+// other electable secondaries are frozen for the election (the caller
+// unfreezes them once the step is applied). It returns the expected winner
+// and the frozen members.
+func (m *Manager) handOver(ctx context.Context, rs *config.ReplicaSet, st *State, next *Config, heir string) (string, []string, error) {
 	if hm := next.Member(heir); heir == "" || hm == nil || !hm.Electable() || !st.Healthy(heir) {
 		heir = ""
 		for _, cm := range st.Config.Members {
@@ -149,23 +151,30 @@ func (m *Manager) handOver(ctx context.Context, rs *config.ReplicaSet, st *State
 		}
 	}
 	if heir == "" {
-		return "", fmt.Errorf("%w: primary %s must step down for this step and no healthy member can replace it", ErrNoSafePath, st.Primary)
+		return "", nil, fmt.Errorf("%w: primary %s must step down for this step and no healthy member can replace it", ErrNoSafePath, st.Primary)
 	}
+	const catchUp = 10 * time.Second
 	et := electionTimeout(st.Config)
-	frozen := m.freezeOthers(ctx, st, heir, 2*et+30*time.Second)
-	defer m.unfreeze(context.WithoutCancel(ctx), frozen)
-	err := m.dial.replSetStepDown(ctx, st.Primary, max(60*time.Second, 2*et), 10*time.Second)
+	frozen := m.freezeOthers(ctx, st, heir, catchUp+2*et+30*time.Second)
+	err := m.dial.replSetStepDown(ctx, st.Primary, stepDownPeriod(catchUp, et), catchUp)
 	m.record(ctx, "step-down", rs.Name, fmt.Sprintf("step down %s so %s takes over", st.Primary, heir), st.Config.Version, st.Config.Version, err)
 	if err != nil {
-		if hasCode(err, codeExceededTimeLimit) {
-			return "", fmt.Errorf("%w: %s refused to step down: no electable secondary caught up within 10s: %w", ErrNotCaughtUp, st.Primary, err)
+		if notCaughtUp(err) {
+			return "", frozen, fmt.Errorf("%w: %s refused to step down: no electable secondary caught up within %s: %w", ErrNotCaughtUp, st.Primary, catchUp, err)
 		}
-		return "", fmt.Errorf("replSetStepDown on %s: %w", st.Primary, err)
+		return "", frozen, fmt.Errorf("replSetStepDown on %s: %w", st.Primary, err)
 	}
-	return heir, m.waitFor(ctx, 2*et+10*time.Second, "a new primary", func(ctx context.Context) (bool, error) {
+	return heir, frozen, m.waitFor(ctx, catchUp+2*et+10*time.Second, "a new primary", func(ctx context.Context) (bool, error) {
 		h, err := m.dial.hello(ctx, heir)
 		return err == nil && h.IsWritablePrimary, nil
 	})
+}
+
+// stepDownPeriod is how long a stepped-down primary stays ineligible: long
+// enough to cover the catch-up and the election, no longer (citadel clears
+// it with replSetFreeze 0 once the new priorities hold).
+func stepDownPeriod(catchUp, electionTimeout time.Duration) time.Duration {
+	return catchUp + 2*electionTimeout + 10*time.Second
 }
 
 // freezeOthers freezes every healthy electable secondary except keep.

@@ -101,8 +101,16 @@ func (d *Dialer) replSetGetConfig(ctx context.Context, host string, commitment b
 	return r, err
 }
 
+// replSetInitiate runs the initiate, which checks every member answers
+// before it returns: it gets a minute, not the connect timeout.
 func (d *Dialer) replSetInitiate(ctx context.Context, host string, c *Config) error {
-	return d.admin(ctx, host, bson.D{{Key: "replSetInitiate", Value: c}}, nil)
+	cl, err := d.Member(host)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute+d.ConnectTimeout())
+	defer cancel()
+	return cl.Database("admin").RunCommand(ctx, bson.D{{Key: "replSetInitiate", Value: c}}).Err()
 }
 
 // replSetReconfig sends a config; it waits (up to wait) for a majority to
@@ -173,8 +181,8 @@ func (d *Dialer) oplogEnd(ctx context.Context, host string, last bool) (OplogEnt
 	if last {
 		dir = -1
 	}
-	opts := options.FindOne().SetSort(bson.D{{Key: "$natural", Value: dir}}).
-		SetProjection(bson.D{{Key: "ts", Value: 1}, {Key: "t", Value: 1}, {Key: "op", Value: 1}, {Key: "ns", Value: 1}, {Key: "wall", Value: 1}})
+	// No projection: whole entries are small enough for two reads.
+	opts := options.FindOne().SetSort(bson.D{{Key: "$natural", Value: dir}})
 	var raw rawEntry
 	if err := c.Database("local").Collection("oplog.rs").FindOne(ctx, bson.D{}, opts).Decode(&raw); err != nil {
 		return OplogEntry{}, fmt.Errorf("read oplog of %s: %w", host, err)
@@ -211,4 +219,11 @@ func ceilSeconds(d time.Duration) int64 {
 func hasCode(err error, code int) bool {
 	var se mongo.ServerError
 	return errors.As(err, &se) && se.HasErrorCode(code)
+}
+
+// notCaughtUp reports replSetStepDown's refusal when no electable secondary
+// caught up in time: ExceededTimeLimit (262), matched by name as well.
+func notCaughtUp(err error) bool {
+	var ce mongo.CommandError
+	return hasCode(err, codeExceededTimeLimit) || errors.As(err, &ce) && ce.Name == "ExceededTimeLimit"
 }

@@ -50,6 +50,12 @@ func (m *Manager) Observe(ctx context.Context, rs *config.ReplicaSet) (*State, e
 	}
 	if st.Primary != "" {
 		m.fromPrimary(ctx, st)
+	} else {
+		for _, p := range probes {
+			if p.status != nil {
+				st.Term = max(st.Term, p.status.Term)
+			}
+		}
 	}
 	st.Members = m.members(st, rs, probes)
 	return st, nil
@@ -82,10 +88,10 @@ func (m *Manager) probe(ctx context.Context, host string) probe {
 	if st, err := m.dial.replSetGetStatus(ctx, host); err == nil {
 		p.status = &st
 	}
-	if p.hello.SetName != "" {
-		if r, err := m.dial.replSetGetConfig(ctx, host, false); err == nil {
-			p.config = r.Config
-		}
+	// A member removed from the set answers hello like an uninitiated one
+	// but still holds a config.
+	if r, err := m.dial.replSetGetConfig(ctx, host, false); err == nil {
+		p.config = r.Config
 	}
 	return p
 }
@@ -143,7 +149,10 @@ func (m *Manager) members(st *State, rs *config.ReplicaSet, probes []probe) []Me
 			ms.Error, ms.State = shortError(p.err), "DOWN"
 		} else {
 			ms.SetName, ms.ConfigVer = p.hello.SetName, p.hello.SetVersion
-			ms.Uninitiated = p.hello.SetName == "" || p.status == nil && p.config == nil
+			ms.Uninitiated = p.config == nil
+			if p.config != nil && p.hello.SetName == "" {
+				ms.State, ms.SetName, ms.ConfigVer = "REMOVED", p.config.ID, p.config.Version
+			}
 		}
 		if self := selfStatus(p); self != nil {
 			ms.State, ms.OpTime, ms.OpTimeDate, ms.SyncSource = self.StateStr, self.OpTime, self.OpTimeDate, self.SyncSourceHost

@@ -49,11 +49,7 @@ func (m *Manager) Rejoin(ctx context.Context, rs *config.ReplicaSet, site string
 	if err != nil {
 		return rep, err
 	}
-	for _, mc := range desired.Members {
-		if st.Config.Member(mc.Host) == nil {
-			rep.Rollback = append(rep.Rollback, m.rollbackOf(ctx, mc.Host, st.Primary))
-		}
-	}
+	rep.Rollback = m.divergence(ctx, st, desired)
 	rep.Steps, err = m.Apply(ctx, rs, steps, progress)
 	if n := len(rep.Steps); n > 0 {
 		rep.VersionAfter = rep.Steps[n-1].VersionAfter
@@ -72,6 +68,31 @@ func (m *Manager) Rejoin(ctx context.Context, rs *config.ReplicaSet, site string
 	return rep, nil
 }
 
+// Divergence reports, without changing anything, what each member of a
+// returning site that is not in the set holds and the primary does not:
+// what mongod will roll back when rejoin adds it.
+func (m *Manager) Divergence(ctx context.Context, rs *config.ReplicaSet, site string) ([]RollbackReport, error) {
+	st, err := m.Observe(ctx, rs)
+	if err != nil {
+		return nil, err
+	}
+	desired, err := PrepareRejoin(st, rs, site)
+	if err != nil || desired == nil {
+		return nil, err
+	}
+	return m.divergence(ctx, st, desired), nil
+}
+
+func (m *Manager) divergence(ctx context.Context, st *State, desired *Config) []RollbackReport {
+	var out []RollbackReport
+	for _, mc := range desired.Members {
+		if st.Config.Member(mc.Host) == nil {
+			out = append(out, m.rollbackOf(ctx, mc.Host, st.Primary))
+		}
+	}
+	return out
+}
+
 // rollbackOf walks host's oplog backwards until an entry the primary holds.
 func (m *Manager) rollbackOf(ctx context.Context, host, primary string) RollbackReport {
 	divergent, common, truncated, err := m.divergent(ctx, host, primary)
@@ -87,8 +108,7 @@ func (m *Manager) divergent(ctx context.Context, host, primary string) ([]OplogE
 	if err != nil {
 		return nil, OpTime{}, false, err
 	}
-	opts := options.Find().SetSort(bson.D{{Key: "$natural", Value: -1}}).SetBatchSize(500).
-		SetProjection(bson.D{{Key: "ts", Value: 1}, {Key: "t", Value: 1}, {Key: "op", Value: 1}, {Key: "ns", Value: 1}, {Key: "wall", Value: 1}})
+	opts := options.Find().SetSort(bson.D{{Key: "$natural", Value: -1}}).SetBatchSize(500)
 	cur, err := c.Database("local").Collection("oplog.rs").Find(ctx, bson.D{}, opts)
 	if err != nil {
 		return nil, OpTime{}, false, fmt.Errorf("read oplog of %s: %w", host, err)

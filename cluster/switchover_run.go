@@ -60,7 +60,7 @@ func (m *Manager) Switchover(ctx context.Context, rs *config.ReplicaSet, toSite 
 // switchPrimary freezes, steps down and waits for the target.
 func (m *Manager) switchPrimary(ctx context.Context, rs *config.ReplicaSet, st *State, sp *SwitchoverPlan) error {
 	et := electionTimeout(st.Config)
-	freeze := sp.Bound.D() + et + 30*time.Second
+	freeze := stepDownPeriod(sp.CatchUp.D(), et) + 20*time.Second
 	var frozen []string
 	for _, h := range sp.Freeze {
 		if err := m.dial.replSetFreeze(ctx, h, freeze); err != nil {
@@ -70,10 +70,10 @@ func (m *Manager) switchPrimary(ctx context.Context, rs *config.ReplicaSet, st *
 		frozen = append(frozen, h)
 	}
 	m.log.Info("stepping down", "primary", sp.Primary, "target", sp.Target, "frozen", frozen)
-	err := m.dial.replSetStepDown(ctx, sp.Primary, max(60*time.Second, freeze), sp.CatchUp.D())
+	err := m.dial.replSetStepDown(ctx, sp.Primary, stepDownPeriod(sp.CatchUp.D(), et), sp.CatchUp.D())
 	if err != nil {
 		m.unfreeze(context.WithoutCancel(ctx), frozen)
-		if hasCode(err, codeExceededTimeLimit) {
+		if notCaughtUp(err) {
 			return fmt.Errorf("%w: %s did not step down: %s did not catch up within --catch-up %s: %w", ErrNotCaughtUp, sp.Primary, sp.Target, sp.CatchUp.D(), err)
 		}
 		return fmt.Errorf("replSetStepDown on %s: %w", sp.Primary, err)
@@ -92,23 +92,27 @@ func (m *Manager) switchPrimary(ctx context.Context, rs *config.ReplicaSet, st *
 }
 
 // stick sets the switchover's priorities on the new primary, then unfreezes
-// the frozen members.
+// the frozen members and the old primary (replSetFreeze 0 also ends a
+// step-down period, so a switch back can start at once).
 func (m *Manager) stick(ctx context.Context, rs *config.ReplicaSet, sp *SwitchoverPlan) (int, error) {
 	defer m.unfreeze(context.WithoutCancel(ctx), sp.Freeze)
-	r, err := m.dial.replSetGetConfig(ctx, sp.Target, false)
+	// A new primary first commits the config in its own term.
+	r, err := m.committedConfig(ctx, sp.Target)
 	if err != nil {
-		return 0, fmt.Errorf("read config on new primary %s: %w", sp.Target, err)
+		return 0, err
 	}
 	next := WithPriorities(r.Config, sp.Priorities)
-	if sameMembers(next, r.Config) {
-		return r.Config.Version, nil
+	version := r.Config.Version
+	if !sameMembers(next, r.Config) {
+		err = m.dial.replSetReconfig(ctx, sp.Target, next, false, m.StepTimeout)
+		m.record(ctx, "reconfig", rs.Name, "switchover priorities: "+priorityList(next), r.Config.Version, next.Version, err)
+		if err != nil {
+			return version, fmt.Errorf("set priorities on %s (the old primary may take over again when its step-down ends): %w", sp.Target, err)
+		}
+		version = next.Version
 	}
-	err = m.dial.replSetReconfig(ctx, sp.Target, next, false, m.StepTimeout)
-	m.record(ctx, "reconfig", rs.Name, "switchover priorities: "+priorityList(next), r.Config.Version, next.Version, err)
-	if err != nil {
-		return r.Config.Version, fmt.Errorf("set priorities on %s (the old primary may take over again when its step-down ends): %w", sp.Target, err)
-	}
-	return next.Version, nil
+	m.unfreeze(context.WithoutCancel(ctx), []string{sp.Primary})
+	return version, nil
 }
 
 func priorityList(c *Config) string {
@@ -120,4 +124,19 @@ func priorityList(c *Config) string {
 		s += mc.Host + "=" + formatPriority(mc.Priority)
 	}
 	return s
+}
+
+// committedConfig waits until the primary at host reports its config
+// committed and returns it.
+func (m *Manager) committedConfig(ctx context.Context, host string) (getConfigReply, error) {
+	var r getConfigReply
+	err := m.waitFor(ctx, m.StepTimeout, "the config of "+host+" to commit", func(ctx context.Context) (bool, error) {
+		var err error
+		r, err = m.dial.replSetGetConfig(ctx, host, true)
+		if err != nil {
+			return false, fmt.Errorf("read config on new primary %s: %w", host, err)
+		}
+		return r.CommitmentStatus == nil || *r.CommitmentStatus, nil
+	})
+	return r, err
 }
