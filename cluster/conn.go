@@ -2,12 +2,9 @@ package cluster
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
@@ -16,100 +13,50 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
 
 	"github.com/noscites/citadel/config"
+	"github.com/noscites/citadel/internal/mongoconn"
 )
 
 // Dialer opens MongoDB connections with the file's authentication and TLS
-// settings: direct connections to one member (observation, admin commands)
-// and replica-set connections (the switchover probe). Clients are cached per
-// host and closed by Close.
+// settings (through internal/mongoconn, shared by every citadel
+// connection): direct connections to one member (observation, admin
+// commands) and replica-set connections (the switchover probe). Clients are
+// cached per host and closed by Close.
 type Dialer struct {
 	mc      config.MongoDB
 	log     *slog.Logger
-	creds   *options.Credential
-	tls     *tls.Config
 	mu      sync.Mutex
 	clients map[string]*mongo.Client
 }
 
 // DefaultConnectTimeout applies when mongodb.connect_timeout is not set.
-const DefaultConnectTimeout = 10 * time.Second
+const DefaultConnectTimeout = mongoconn.DefaultConnectTimeout
 
 // NewDialer resolves the password and loads the TLS files once: a missing
 // secret or unreadable certificate fails here, before any command runs.
 func NewDialer(mc config.MongoDB, log *slog.Logger) (*Dialer, error) {
-	d := &Dialer{mc: mc, log: log, clients: map[string]*mongo.Client{}}
-	if a := mc.Auth; a != nil && a.Username != "" {
-		pw, err := a.Password()
-		if err != nil {
-			return nil, fmt.Errorf("resolve mongodb password: %w", err)
-		}
-		src := a.Source
-		if src == "" {
-			src = "admin"
-		}
-		d.creds = &options.Credential{AuthMechanism: a.Mechanism, AuthSource: src, Username: a.Username, Password: pw, PasswordSet: pw != ""}
+	if _, err := mongoconn.Options(mc, ""); err != nil {
+		return nil, err
 	}
-	if t := mc.TLS; t != nil && t.Enabled {
-		cfg, err := tlsConfig(t)
-		if err != nil {
-			return nil, err
-		}
-		d.tls = cfg
-	}
-	return d, nil
-}
-
-func tlsConfig(t *config.TLS) (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: t.InsecureSkipVerify} //nolint:gosec // the operator's explicit choice
-	if t.CAFile != "" {
-		pem, err := os.ReadFile(t.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("read mongodb tls ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("read mongodb tls ca_file %s: no PEM certificate in it", t.CAFile)
-		}
-		cfg.RootCAs = pool
-	}
-	if t.CertKeyFile != "" {
-		cert, err := tls.LoadX509KeyPair(t.CertKeyFile, t.CertKeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("read mongodb tls cert_key_file %s (certificate and key in one PEM file): %w", t.CertKeyFile, err)
-		}
-		cfg.Certificates = []tls.Certificate{cert}
-	}
-	return cfg, nil
+	return &Dialer{mc: mc, log: log, clients: map[string]*mongo.Client{}}, nil
 }
 
 // ConnectTimeout is the file's connect timeout or its default.
-func (d *Dialer) ConnectTimeout() time.Duration {
-	if d.mc.ConnectTimeout > 0 {
-		return d.mc.ConnectTimeout.D()
-	}
-	return DefaultConnectTimeout
-}
+func (d *Dialer) ConnectTimeout() time.Duration { return mongoconn.ConnectTimeout(d.mc) }
 
 // selectTimeout bounds how long a command waits for its server: short, so a
-// down member costs seconds, not the driver's default 30 s.
+// down member costs seconds, not the connect timeout.
 func (d *Dialer) selectTimeout() time.Duration {
 	return min(max(d.ConnectTimeout()/2, time.Second), 5*time.Second)
 }
 
-func (d *Dialer) base() *options.ClientOptions {
-	app := d.mc.AppName
-	if app == "" {
-		app = "citadel"
+// base returns fresh client options: the file's auth and TLS, a short
+// server selection, and fast heartbeats so elections are seen quickly.
+func (d *Dialer) base() (*options.ClientOptions, error) {
+	o, err := mongoconn.Options(d.mc, "")
+	if err != nil {
+		return nil, err
 	}
-	o := options.Client().SetAppName(app).SetConnectTimeout(d.ConnectTimeout()).
-		SetServerSelectionTimeout(d.selectTimeout()).SetHeartbeatInterval(500 * time.Millisecond)
-	if d.creds != nil {
-		o.SetAuth(*d.creds)
-	}
-	if d.tls != nil {
-		o.SetTLSConfig(d.tls)
-	}
-	return o
+	return o.SetServerSelectionTimeout(d.selectTimeout()).SetHeartbeatInterval(500 * time.Millisecond), nil
 }
 
 // Member returns a direct connection to one member, whatever its state.
@@ -119,8 +66,11 @@ func (d *Dialer) Member(host string) (*mongo.Client, error) {
 	if c, ok := d.clients[host]; ok {
 		return c, nil
 	}
-	o := d.base().SetHosts([]string{host}).SetDirect(true).SetReadPreference(readpref.PrimaryPreferred())
-	c, err := mongo.Connect(o)
+	o, err := d.base()
+	if err != nil {
+		return nil, err
+	}
+	c, err := mongo.Connect(o.SetHosts([]string{host}).SetDirect(true).SetReadPreference(readpref.PrimaryPreferred()))
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", host, err)
 	}
@@ -131,7 +81,11 @@ func (d *Dialer) Member(host string) (*mongo.Client, error) {
 // Set returns a replica-set connection (server discovery over hosts); the
 // caller closes it.
 func (d *Dialer) Set(name string, hosts []string) (*mongo.Client, error) {
-	c, err := mongo.Connect(d.base().SetHosts(hosts).SetReplicaSet(name))
+	o, err := d.base()
+	if err != nil {
+		return nil, err
+	}
+	c, err := mongo.Connect(o.SetHosts(hosts).SetReplicaSet(name))
 	if err != nil {
 		return nil, fmt.Errorf("connect to set %s: %w", name, err)
 	}

@@ -60,15 +60,18 @@ func TestDialerHonoursAuthAndTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close(context.Background())
-	if d.creds == nil || d.creds.Password != "s3cret" || d.creds.AuthSource != "admin" || d.creds.AuthMechanism != "SCRAM-SHA-256" {
-		t.Errorf("credentials %+v", d.creds)
+	o, err := d.base()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if d.tls == nil || d.tls.RootCAs == nil || len(d.tls.Certificates) != 1 || d.tls.InsecureSkipVerify {
-		t.Errorf("tls %+v", d.tls)
+	if c := o.Auth; c == nil || c.Password != "s3cret" || c.AuthSource != "admin" || c.AuthMechanism != "SCRAM-SHA-256" || c.Username != "citadel" {
+		t.Errorf("credentials %+v", o.Auth)
 	}
-	o := d.base()
-	if o.Auth == nil || o.TLSConfig == nil {
-		t.Errorf("client options miss auth or TLS")
+	if c := o.TLSConfig; c == nil || c.RootCAs == nil || len(c.Certificates) != 1 || c.InsecureSkipVerify {
+		t.Errorf("tls %+v", o.TLSConfig)
+	}
+	if *o.ServerSelectionTimeout > 5*time.Second {
+		t.Errorf("server selection %v: a down member must cost seconds", *o.ServerSelectionTimeout)
 	}
 
 	t.Setenv("CITADEL_TEST_MONGO_PW", "")
