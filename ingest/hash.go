@@ -17,8 +17,12 @@ func ContentHash(body bson.D) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("encode document: %w", err)
 	}
+	return hashBytes(b), nil
+}
+
+func hashBytes(b []byte) string {
 	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16]), nil
+	return hex.EncodeToString(sum[:16])
 }
 
 // KeyHash is a deterministic _id for composite natural keys: 24 hex

@@ -50,11 +50,12 @@ func (s *Sink) writeDocs(ctx context.Context, coll string, batch []pending) erro
 	for i := range batch { // in input order: the first record of a key wins
 		if dup[i] {
 			s.pend[coll] = append(s.pend[coll], batch[i])
+			s.pendSz[coll] += len(batch[i].doc)
 		}
 	}
 	var full []pending
-	if len(s.pend[coll]) >= PendingLimit {
-		full, s.pend[coll] = s.pend[coll], nil
+	if len(s.pend[coll]) >= PendingLimit || s.pendSz[coll] >= PendingBytes {
+		full, s.pend[coll], s.pendSz[coll] = s.pend[coll], nil, 0
 	}
 	s.pmu.Unlock()
 	if full == nil {
@@ -63,15 +64,18 @@ func (s *Sink) writeDocs(ctx context.Context, coll string, batch []pending) erro
 	return s.reconcile(ctx, c, coll, full)
 }
 
-// PendingLimit is how many existing-key documents wait before one find
+// How many existing-key documents (or bytes of them) wait before one find
 // reads their stored hashes.
-const PendingLimit = 20000
+const (
+	PendingLimit = 20000
+	PendingBytes = 32 << 20
+)
 
 // resolvePending reconciles what is left in the buffers (at Close).
 func (s *Sink) resolvePending(ctx context.Context) error {
 	s.pmu.Lock()
 	pend := s.pend
-	s.pend = map[string][]pending{}
+	s.pend, s.pendSz = map[string][]pending{}, map[string]int{}
 	s.pmu.Unlock()
 	for coll, docs := range pend {
 		if len(docs) == 0 {

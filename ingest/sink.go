@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 )
 
 // Fields the sink adds to every document.
@@ -53,11 +54,12 @@ type Sink struct {
 	err    error
 	pmu    sync.Mutex
 	pend   map[string][]pending // existing keys waiting for their hashes
+	pendSz map[string]int       // their bytes
 }
 
 type pending struct {
 	id   any
-	doc  bson.D // _id, body..., _h, _run
+	doc  bson.Raw // _id, body..., _h, _run, encoded once
 	hash string
 	src  Loc
 }
@@ -79,7 +81,7 @@ func newSink(ctx context.Context, db *mongo.Database, opt SinkOptions, st *stats
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Sink{db: db, opt: opt, st: st, buf: map[string][]pending{}, rejBuf: map[string][]bson.D{},
-		pend: map[string][]pending{},
+		pend: map[string][]pending{}, pendSz: map[string]int{},
 		work: make(chan job, opt.Workers)}
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	for range opt.Workers {
@@ -121,18 +123,14 @@ func (s *Sink) Put(ctx context.Context, coll string, d Doc) error {
 	if err := s.failed(); err != nil {
 		return err
 	}
-	hash, err := ContentHash(d.Body)
+	full, hash, err := encode(d, s.opt.RunID)
 	if err != nil {
-		return fmt.Errorf("hash document %v of %s: %w", d.ID, coll, err)
+		return fmt.Errorf("encode document %v of %s: %w", d.ID, coll, err)
 	}
 	s.st.update(coll, func(c *CollStats) { c.Docs++ })
 	if s.db == nil {
 		return nil
 	}
-	full := make(bson.D, 0, len(d.Body)+3)
-	full = append(full, bson.E{Key: "_id", Value: d.ID})
-	full = append(full, d.Body...)
-	full = append(full, bson.E{Key: HashField, Value: hash}, bson.E{Key: RunField, Value: s.opt.RunID})
 	s.buf[coll] = append(s.buf[coll], pending{id: d.ID, doc: full, hash: hash, src: d.Src})
 	if len(s.buf[coll]) >= s.opt.BatchSize {
 		return s.send(ctx, job{coll: coll, docs: s.buf[coll]}, func() { s.buf[coll] = nil })
@@ -212,6 +210,26 @@ func (s *Sink) Close(ctx context.Context) error {
 		return ferr
 	}
 	return err
+}
+
+// encode marshals a document once: the body's bytes give the content hash
+// and, framed with _id, _h and _run, the stored document.
+func encode(d Doc, run string) (bson.Raw, string, error) {
+	body, err := bson.Marshal(d.Body)
+	if err != nil {
+		return nil, "", err
+	}
+	t, v, err := bson.MarshalValue(d.ID)
+	if err != nil {
+		return nil, "", fmt.Errorf("encode _id: %w", err)
+	}
+	hash := hashBytes(body)
+	full := bsoncore.BuildDocument(make([]byte, 0, len(body)+len(v)+80),
+		bsoncore.AppendValueElement(nil, "_id", bsoncore.Value{Type: bsoncore.Type(t), Data: v}),
+		body[4:len(body)-1],
+		bsoncore.AppendStringElement(nil, HashField, hash),
+		bsoncore.AppendStringElement(nil, RunField, run))
+	return bson.Raw(full), hash, nil
 }
 
 func (s *Sink) collection(name string) *mongo.Collection {
