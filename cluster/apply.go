@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/noscites/citadel/config"
@@ -93,10 +94,30 @@ func (m *Manager) settled(ctx context.Context, rs *config.ReplicaSet) (*State, e
 		}
 		return st.Primary != "" && st.Config != nil && (st.Committed == nil || *st.Committed) && !anyNewlyAdded(st.Config), nil
 	})
-	if err != nil && st != nil && st.Primary == "" {
+	switch {
+	case err == nil || st == nil:
+	case st.Primary == "":
 		return nil, fmt.Errorf("%w: set %s lost its primary: %w", ErrNoPrimary, rs.Name, err)
+	case len(pendingMembers(st)) > 0:
+		err = fmt.Errorf("%w; still newly added: %s (check that the primary reaches them; rerun citadel cluster apply to continue)",
+			err, strings.Join(pendingMembers(st), ", "))
 	}
 	return st, err
+}
+
+// pendingMembers lists the members still newly added, with their state.
+func pendingMembers(st *State) []string {
+	var out []string
+	for _, m := range st.Config.Members {
+		if m.IsNewlyAdded() {
+			state := "unknown"
+			if ms := st.Member(m.Host); ms != nil && ms.State != "" {
+				state = ms.State
+			}
+			out = append(out, m.Host+" ("+state+")")
+		}
+	}
+	return out
 }
 
 func (m *Manager) reconfig(ctx context.Context, rs *config.ReplicaSet, s Step, prev *Config) (StepResult, error) {
