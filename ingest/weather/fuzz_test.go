@@ -1,6 +1,10 @@
 package weather
 
 import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,6 +42,28 @@ func FuzzConvertWU(f *testing.F) {
 		}
 		if fe != nil && (fe.Reason == "" || fe.Field == "") {
 			t.Fatalf("unlocated: %+v", fe)
+		}
+	})
+}
+
+// FuzzInfoclimatDocument streams whole documents: any input ends in a
+// report or a located error, never a panic or a hang.
+func FuzzInfoclimatDocument(f *testing.F) {
+	f.Add(`{"stations":[{"id":"07015","latitude":50.5,"longitude":3.1}],"hourly":{"07015":[{"id_station":"07015","dh_utc":"2024-10-26 22:00:00","temperature":"11.2"}],"_params":["temperature"]}}`)
+	f.Add(`{"hourly":{"_params":[],"x":[{}]}}`)
+	f.Add(`{"hourly":{"07015":[{"id_station":"07015"`)
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, doc string) {
+		p := filepath.Join(dir, "fuzz.json")
+		if err := os.WriteFile(p, []byte(doc), 0o600); err != nil {
+			t.Skip(err)
+		}
+		rep, err := ingest.Run(context.Background(), nil, &Loader{Infoclimat: []string{p}}, ingest.Options{DryRun: true, MaxErrorRate: 1})
+		if err != nil && !strings.Contains(err.Error(), p) {
+			t.Fatalf("error does not name the file: %v", err)
+		}
+		if rep.Docs+rep.Rejected > rep.Read {
+			t.Fatalf("more outcomes than records: %+v", rep)
 		}
 	})
 }
