@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -71,12 +72,23 @@ func (e *env) ingestList(c *cli.Context) error {
 	if err := requireArgs(c, 0, 0, ""); err != nil {
 		return err
 	}
-	all := catalog.All()
+	type entry struct {
+		catalog.Dataset
+		Questions []string `json:"questions"`
+	}
+	var all []entry
+	for _, d := range catalog.All() {
+		q := make([]string, len(d.Probes))
+		for i, p := range d.Probes {
+			q[i] = p.Name
+		}
+		all = append(all, entry{Dataset: d, Questions: q})
+	}
 	if e.json {
 		return printJSON(e.stdout, all)
 	}
 	for _, d := range all {
-		fmt.Fprintf(e.stdout, "%-12s %s\n%-12s files: %s\n", d.Name, d.Description, "", d.Files)
+		fmt.Fprintf(e.stdout, "%-12s %s\n%-12s files: %s\n%-12s report: %s\n", d.Name, d.Description, "", d.Files, "", strings.Join(d.Questions, ", "))
 	}
 	return nil
 }
