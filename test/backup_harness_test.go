@@ -22,6 +22,13 @@ import (
 	"github.com/noscites/citadel/test/testbed"
 )
 
+// Backup tests load the two cores hard: slower elections than the cluster
+// tests keep a busy primary from being voted out mid-backup.
+const (
+	bkElection  = 5 * time.Second
+	bkHeartbeat = 500 * time.Millisecond
+)
+
 // bkWorld is the backup test bed: a two-site replica set "main" (p1, p2 in
 // Paris; l1 and the hidden lb in Lyon), a one-member scratch set to restore
 // into, a real MinIO with a bucket per site, and a citadel config.
@@ -46,8 +53,8 @@ func bkStart(t *testing.T, o bkOptions) *bkWorld {
 	t.Helper()
 	w := &bkWorld{host: map[string]string{}}
 	main := config.ReplicaSet{Name: "main"}
-	main.Settings.ElectionTimeout = config.Duration(e2eElection)
-	main.Settings.HeartbeatInterval = config.Duration(e2eHeartbeat)
+	main.Settings.ElectionTimeout = config.Duration(bkElection)
+	main.Settings.HeartbeatInterval = config.Duration(bkHeartbeat)
 	two, half, zero := 2.0, 0.5, 0
 	for _, n := range []string{"p1", "p2", "l1", "lb"} {
 		w.host[n] = testbed.FreeAddr(t)
@@ -67,7 +74,7 @@ func bkStart(t *testing.T, o bkOptions) *bkWorld {
 	scratch := config.ReplicaSet{Name: "scratch", Members: []config.Member{{Host: w.scratch, Site: "paris"}, {Host: w.scratch2, Site: "paris"}}}
 	scratch.Settings = main.Settings
 	sim, err := mongosim.Start(context.Background(), mongosim.Options{Sets: []config.ReplicaSet{main, scratch}, DataDir: t.TempDir(),
-		ElectionTimeout: e2eElection, HeartbeatInterval: e2eHeartbeat, OplogMaxBytes: 512 << 20})
+		ElectionTimeout: bkElection, HeartbeatInterval: bkHeartbeat, OplogMaxBytes: 512 << 20})
 	if err != nil {
 		testbed.Unavailable(t, "mongosim", err)
 	}
@@ -104,13 +111,13 @@ func bkStart(t *testing.T, o bkOptions) *bkWorld {
 
 func (w *bkWorld) writeConfig(t *testing.T, main config.ReplicaSet, o bkOptions) string {
 	var b strings.Builder
-	b.WriteString("sites:\n  - name: paris\n  - name: lyon\nmongodb:\n  connect_timeout: 5s\nreplica_sets:\n  - name: main\n")
-	fmt.Fprintf(&b, "    settings: {election_timeout: %s, heartbeat_interval: %s}\n    members:\n", e2eElection, e2eHeartbeat)
+	b.WriteString("sites:\n  - name: paris\n  - name: lyon\nmongodb:\n  connect_timeout: 30s\nreplica_sets:\n  - name: main\n")
+	fmt.Fprintf(&b, "    settings: {election_timeout: %s, heartbeat_interval: %s}\n    members:\n", bkElection, bkHeartbeat)
 	for _, m := range main.Members {
 		fmt.Fprintf(&b, "      - {host: %q, site: %s, priority: %v, votes: %d, hidden: %v}\n", m.Host, m.Site, m.EffectivePriority(), m.EffectiveVotes(), m.Hidden)
 	}
 	fmt.Fprintf(&b, "  - name: scratch\n    settings: {election_timeout: %s, heartbeat_interval: %s}\n    members:\n      - {host: %q, site: paris}\n      - {host: %q, site: paris}\n",
-		e2eElection, e2eHeartbeat, w.scratch, w.scratch2)
+		bkElection, bkHeartbeat, w.scratch, w.scratch2)
 	b.WriteString("storages:\n")
 	for _, s := range []struct{ name, site, bucket string }{{"minio-lyon", "lyon", "backups-lyon"}, {"minio-paris", "paris", "backups-paris"}} {
 		fmt.Fprintf(&b, "  - name: %s\n    site: %s\n    s3: {endpoint: %q, bucket: %s, prefix: citadel, access_key_env: BK_AK, secret_key_env: BK_SK}\n", s.name, s.site, w.minio.Endpoint, s.bucket)
@@ -139,7 +146,7 @@ func bkInitiate(t *testing.T, sim *mongosim.Sim, rs config.ReplicaSet) {
 			{Key: "votes", Value: m.EffectiveVotes()}, {Key: "hidden", Value: m.Hidden}})
 	}
 	doc := bson.D{{Key: "_id", Value: rs.Name}, {Key: "version", Value: 1}, {Key: "members", Value: members},
-		{Key: "settings", Value: bson.D{{Key: "electionTimeoutMillis", Value: e2eElection.Milliseconds()}, {Key: "heartbeatIntervalMillis", Value: e2eHeartbeat.Milliseconds()}}}}
+		{Key: "settings", Value: bson.D{{Key: "electionTimeoutMillis", Value: bkElection.Milliseconds()}, {Key: "heartbeatIntervalMillis", Value: bkHeartbeat.Milliseconds()}}}}
 	c := bkDirect(t, rs.Members[0].Host)
 	if err := c.Database("admin").RunCommand(context.Background(), bson.D{{Key: "replSetInitiate", Value: doc}}).Err(); err != nil {
 		t.Fatalf("replSetInitiate %s: %v", rs.Name, err)
@@ -206,5 +213,25 @@ func bkJSON(t *testing.T, out string, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(out), v); err != nil {
 		t.Fatalf("decode %q: %v", bkTrim(out), err)
+	}
+}
+
+// waitApplied waits until every member of main holds n documents in
+// db.coll (mongosim members answer slowly while they apply a big batch).
+func (w *bkWorld) waitApplied(t *testing.T, db, coll string, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Minute)
+	for _, name := range []string{"p1", "p2", "l1", "lb"} {
+		c := bkDirect(t, w.host[name])
+		for {
+			got, err := c.Database(db).Collection(coll).CountDocuments(context.Background(), bson.D{}, options.Count().SetMaxTime(30*time.Second))
+			if err == nil && got == n {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s has %d documents in %s.%s, want %d (%v)", name, got, db, coll, n, err)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
 	}
 }

@@ -107,15 +107,54 @@ func Parse(raw bson.Raw) (Entry, error) {
 // OpTime is the entry's position.
 func (e Entry) OpTime() manifest.OpTime { return manifest.OpTime{TS: e.TS, Term: e.Term, Wall: e.Wall} }
 
+// Transient reports errors worth retrying after a pause: network errors,
+// timeouts, and replica-set state changes that close connections.
+func Transient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	if mongo.IsNetworkError(err) || mongo.IsTimeout(err) {
+		return true
+	}
+	var se mongo.ServerError
+	if errors.As(err, &se) {
+		for _, code := range []int{91, 189, 10107, 11600, 11602, 13435, 13436} { // shutdown, stepdown, not primary
+			if se.HasErrorCode(code) {
+				return true
+			}
+		}
+		return se.HasErrorLabel("RetryableError") || se.HasErrorLabel("ResumableChangeStreamError")
+	}
+	return false
+}
+
 // Tail follows the oplog from the entry at `from` (which must still be
 // there: otherwise ErrRolledOver), calling fn for each entry in order,
 // until fn returns done or ctx ends. idle is called when no entry arrived
-// for a while (the await time); it may return done too.
+// for a while (the await time); it may return done too. A transient
+// failure (a closed connection, an election) resumes from the last entry
+// seen, which must still be there.
 func Tail(ctx context.Context, c *mongo.Client, from manifest.Timestamp, fn func(Entry) (done bool, err error), idle func() (done bool, err error)) error {
+	pos := from
+	skip := false // on resume, the entry at pos was handled already
+	for attempt := 0; ; attempt++ {
+		err := tailOnce(ctx, c, &pos, &skip, fn, idle)
+		if err == nil || !Transient(err) || attempt >= 8 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 250 * time.Millisecond):
+		}
+	}
+}
+
+func tailOnce(ctx context.Context, c *mongo.Client, pos *manifest.Timestamp, skip *bool, fn func(Entry) (bool, error), idle func() (bool, error)) error {
 	opts := options.Find().SetCursorType(options.TailableAwait).SetMaxAwaitTime(500 * time.Millisecond)
-	cur, err := Collection(c).Find(ctx, bson.D{{Key: "ts", Value: bson.D{{Key: "$gte", Value: from.BSON()}}}}, opts)
+	cur, err := Collection(c).Find(ctx, bson.D{{Key: "ts", Value: bson.D{{Key: "$gte", Value: pos.BSON()}}}}, opts)
 	if err != nil {
-		return fmt.Errorf("tail oplog from %s: %w", from, err)
+		return fmt.Errorf("tail oplog from %s: %w", *pos, err)
 	}
 	defer cur.Close(context.WithoutCancel(ctx))
 	first := true
@@ -125,10 +164,16 @@ func Tail(ctx context.Context, c *mongo.Client, from manifest.Timestamp, fn func
 			if err != nil {
 				return err
 			}
-			if first && e.TS != from {
-				return fmt.Errorf("%w: the oplog starts at %s, after %s which was needed", ErrRolledOver, e.TS, from)
+			if first {
+				first = false
+				if e.TS != *pos {
+					return fmt.Errorf("%w: the oplog starts at %s, after %s which was needed", ErrRolledOver, e.TS, *pos)
+				}
+				if *skip {
+					continue
+				}
 			}
-			first = false
+			*pos, *skip = e.TS, true
 			if done, err := fn(e); done || err != nil {
 				return err
 			}
@@ -139,7 +184,7 @@ func Tail(ctx context.Context, c *mongo.Client, from manifest.Timestamp, fn func
 		}
 		if cur.ID() == 0 {
 			if first {
-				return fmt.Errorf("%w: no entry at %s any more", ErrRolledOver, from)
+				return fmt.Errorf("%w: no entry at %s any more", ErrRolledOver, *pos)
 			}
 			return errors.New("tail oplog: the server closed the tailable cursor")
 		}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -18,6 +19,7 @@ import (
 	"github.com/noscites/citadel/backup/digest"
 	"github.com/noscites/citadel/backup/manifest"
 	"github.com/noscites/citadel/backup/metadata"
+	"github.com/noscites/citadel/backup/oplog"
 	"github.com/noscites/citadel/internal/fault"
 )
 
@@ -122,7 +124,7 @@ func (r *restorer) insert(ctx context.Context, t *target) error {
 	for range 2 {
 		g.Go(func() error {
 			for b := range batches {
-				if _, err := r.coll(t).InsertMany(gctx, b, iopts); err != nil {
+				if err := insertBatch(gctx, r.coll(t), b, iopts); err != nil {
 					return err
 				}
 				var n int64
@@ -233,4 +235,37 @@ func Digest(ctx context.Context, c *mongo.Collection) (digest.Digest, error) {
 		return d, fmt.Errorf("scan %s: %w", c.Name(), err)
 	}
 	return d, nil
+}
+
+// insertBatch inserts one batch, retrying after transient failures (a
+// closed connection, an election); on a retry, duplicate keys are the
+// documents the failed attempt already wrote.
+func insertBatch(ctx context.Context, c *mongo.Collection, b []any, opts *options.InsertManyOptionsBuilder) error {
+	for attempt := 0; ; attempt++ {
+		_, err := c.InsertMany(ctx, b, opts)
+		if err == nil || attempt > 0 && onlyDuplicates(err) {
+			return nil
+		}
+		if !oplog.Transient(err) || attempt >= 5 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 500 * time.Millisecond):
+		}
+	}
+}
+
+func onlyDuplicates(err error) bool {
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
+		return false
+	}
+	for _, we := range bwe.WriteErrors {
+		if we.Code != 11000 {
+			return false
+		}
+	}
+	return true
 }

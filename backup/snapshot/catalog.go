@@ -5,12 +5,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/noscites/citadel/backup/metadata"
+	"github.com/noscites/citadel/backup/oplog"
 )
 
 // Skipped reports whether a namespace is left out of backups unless system
@@ -28,6 +30,20 @@ func Skipped(db, coll string, includeSystem bool) bool {
 }
 
 func listCollections(ctx context.Context, c *mongo.Client, includeSystem bool) ([]collection, error) {
+	for attempt := 0; ; attempt++ {
+		out, err := listAll(ctx, c, includeSystem)
+		if err == nil || !oplog.Transient(err) || attempt >= 3 {
+			return out, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * time.Second):
+		}
+	}
+}
+
+func listAll(ctx context.Context, c *mongo.Client, includeSystem bool) ([]collection, error) {
 	dbs, err := c.ListDatabaseNames(ctx, bson.D{})
 	if err != nil {
 		return nil, fmt.Errorf("list databases: %w", err)

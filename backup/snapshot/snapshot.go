@@ -23,6 +23,7 @@ import (
 	"github.com/noscites/citadel/backup/archive"
 	"github.com/noscites/citadel/backup/layout"
 	"github.com/noscites/citadel/backup/manifest"
+	"github.com/noscites/citadel/backup/metadata"
 	"github.com/noscites/citadel/backup/oplog"
 	"github.com/noscites/citadel/backup/progress"
 	"github.com/noscites/citadel/backup/storage"
@@ -236,6 +237,20 @@ func dumpOne(ctx context.Context, c *mongo.Client, w *archive.Writer, cl collect
 	if cl.kind == "view" {
 		return w.View(ctx, cl.db, cl.name, md)
 	}
+	for attempt := 0; ; attempt++ { // a closed connection restarts the collection
+		mc, err := dumpData(ctx, c, w, cl, md, tr)
+		if err == nil || !oplog.Transient(err) || attempt >= 3 {
+			return mc, err
+		}
+		select {
+		case <-ctx.Done():
+			return mc, ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * time.Second):
+		}
+	}
+}
+
+func dumpData(ctx context.Context, c *mongo.Client, w *archive.Writer, cl collection, md *metadata.Metadata, tr *progress.Tracker) (manifest.Collection, error) {
 	coll := c.Database(cl.db).Collection(cl.name)
 	return w.Collection(ctx, cl.db, cl.name, md, func(emit archive.Emit) error {
 		cur, err := coll.Find(ctx, bson.D{}, options.Find().SetBatchSize(2000))
