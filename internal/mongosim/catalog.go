@@ -9,9 +9,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// CommandNotSupportedOnView is mongod's code for a write to a view.
-const CommandNotSupportedOnView = 166
-
 // catalog keeps, per member, what FerretDB cannot hold: collection UUIDs,
 // views, collection options (validators) and the full specifications of
 // TTL, partial and 2dsphere indexes. It is replicated through c entries.

@@ -99,17 +99,43 @@ func (r *request) replSetReconfig(ctx context.Context) ([]byte, error) {
 		return nil, err
 	}
 	if !force {
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			m.set.mu.Lock()
-			done, ch := m.set.rs.ConfigCommitted(m.host), m.set.changed
-			m.set.mu.Unlock()
-			if done || !wait(ctx, ch, deadline) {
-				break
-			}
+		if err := m.awaitConfigCommitted(ctx, r.maxTime()); err != nil {
+			return nil, err
 		}
 	}
 	return r.ok(nil), nil
+}
+
+// awaitConfigCommitted waits, as mongod 4.4+ does after a reconfig, until a
+// majority of voters hold the new config: up to maxTime when the command
+// gave maxTimeMS (then 50 MaxTimeMSExpired), otherwise until the set stops.
+func (m *Member) awaitConfigCommitted(ctx context.Context, maxTime time.Duration) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(m.set.ctx, cancel)()
+	deadline := time.Now().Add(maxTime)
+	if maxTime <= 0 {
+		deadline = time.Now().Add(100 * 365 * 24 * time.Hour)
+	}
+	for {
+		m.set.mu.Lock()
+		done, ch := m.set.rs.ConfigCommitted(m.host), m.set.changed
+		m.set.mu.Unlock()
+		if done {
+			return nil
+		}
+		if !wait(ctx, ch, deadline) {
+			if ctx.Err() != nil {
+				return errStopped
+			}
+			return mongoerr.New(mongoerr.MaxTimeMSExpired, "operation exceeded time limit")
+		}
+	}
+}
+
+// maxTime is the command's maxTimeMS (0 when absent).
+func (r *request) maxTime() time.Duration {
+	return time.Duration(asInt(r.body.Lookup("maxTimeMS"))) * time.Millisecond
 }
 
 func (r *request) replSetStepDown(ctx context.Context) ([]byte, error) {
@@ -157,7 +183,7 @@ func (m *Member) stepDown(ctx context.Context, d, catchUp time.Duration, force b
 		m.set.mu.Unlock()
 		if !wait(ctx, ch, deadline) && !force {
 			return mongoerr.New(mongoerr.ExceededTimeLimit, "No electable secondaries caught up as of %s. Please use the replSetStepDown command with the argument {force: true} to force node to step down.",
-				time.Now().UTC().Format(time.RFC3339))
+				time.Now().Format("2006-01-02T15:04:05.000-0700"))
 		}
 	}
 }

@@ -69,7 +69,7 @@ func (m *Member) collModIndex(ctx context.Context, db, coll string, idx bson.Raw
 	}
 	_ = cur.Close(ctx)
 	if found == nil {
-		return nil, mongoerr.New(27, "cannot find index %s for ns %s", idx.String(), name)
+		return nil, mongoerr.New(mongoerr.IndexNotFound, "cannot find index %s for ns %s", idx.String(), name)
 	}
 	m.set.mu.Lock()
 	if s, ok := m.catalog.indexes[name][found.Lookup("name").StringValue()]; ok {

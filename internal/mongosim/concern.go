@@ -10,9 +10,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// UnsatisfiableWriteConcern is mongod's code for w larger than the set.
-const UnsatisfiableWriteConcern = 100
-
 type writeConcern struct {
 	w        int
 	majority bool
@@ -120,7 +117,7 @@ func (m *Member) awaitWriteConcern(ctx context.Context, op replset.OpTime, term 
 			need = n.Config.WriteMajorityCount()
 		} else if need > data {
 			m.set.mu.Unlock()
-			return wcError(mongoerr.New(UnsatisfiableWriteConcern, "Not enough data-bearing nodes"), nil)
+			return wcError(mongoerr.New(mongoerr.UnsatisfiableWriteConcern, "Not enough data-bearing nodes"), nil)
 		}
 		got := m.set.acknowledgedLocked(m.host, op, wc.majority)
 		ch := m.set.changed

@@ -12,10 +12,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// CappedPositionLost is mongod's code for a tailing cursor whose position
-// was removed from the oplog (truncation or rollback).
-const CappedPositionLost = 136
-
 const oplogNS = "local.oplog.rs"
 
 // oplogCursor is a cursor on local.oplog.rs held by mongosim itself.
@@ -62,7 +58,7 @@ func (r *request) oplogFind(_ context.Context) ([]byte, error) {
 		}
 	}
 	if c.reverse && c.tailable {
-		return nil, mongoerr.New(mongoerr.BadValue, "error processing query: tailable cursor requested on non capped collection or with reverse sort")
+		return nil, mongoerr.New(mongoerr.BadValue, "cannot use tailable option with a sort other than {$natural: 1}")
 	}
 	batchSize := int64(101)
 	if v := b.Lookup("batchSize"); v.IsNumber() {
@@ -128,7 +124,7 @@ func (m *Member) scanLocked(c *oplogCursor, batchSize int64) (bson.A, error) {
 		batchSize = 1 << 30
 	}
 	if c.tailable && c.positioned && !m.log.Contains(c.last) {
-		return nil, mongoerr.New(CappedPositionLost, "CollectionScan died due to position in capped collection being deleted. Last seen record id: %s", c.last)
+		return nil, mongoerr.New(mongoerr.CappedPositionLost, "CollectionScan died due to position in capped collection being deleted. Last seen record id: %s", c.last)
 	}
 	i, step := m.log.After(c.last), 1
 	if c.reverse {

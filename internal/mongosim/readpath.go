@@ -89,7 +89,7 @@ func (r *request) listIndexes(ctx context.Context) ([]byte, error) {
 	_, isView := m.catalog.views[name]
 	m.set.mu.Unlock()
 	if isView {
-		return nil, mongoerr.New(CommandNotSupportedOnView, "Namespace %s is a view, not a collection", name)
+		return nil, mongoerr.New(mongoerr.CommandNotSupportedOnView, "Namespace %s is a view, not a collection", name)
 	}
 	if len(special) == 0 {
 		return r.forward(ctx)

@@ -7,9 +7,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// TransactionTooOld is mongod's code for a retry older than the session's.
-const TransactionTooOld = 225
-
 // txnRecord is what a member knows of a session's retryable writes, built
 // from the oplog entries carrying lsid/txnNumber/stmtId (mongod keeps this
 // in config.transactions).
@@ -63,7 +60,7 @@ func (m *Member) executed(s *session) (map[int32]stmtDone, error) {
 	case rec == nil || rec.txn < s.txn:
 		return nil, nil
 	case rec.txn > s.txn:
-		return nil, mongoerr.New(TransactionTooOld, "Retryable write with txnNumber %d is prohibited on session because a newer retryable write with txnNumber %d has already started on this session.", s.txn, rec.txn)
+		return nil, mongoerr.New(mongoerr.TransactionTooOld, "Retryable write with txnNumber %d is prohibited on session because a newer retryable write with txnNumber %d has already started on this session.", s.txn, rec.txn)
 	}
 	out := make(map[int32]stmtDone, len(rec.stmts))
 	for k, v := range rec.stmts {

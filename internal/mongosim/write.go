@@ -40,7 +40,7 @@ func (r *request) writeTarget() (string, string, error) {
 		return "", "", mongoerr.NotSupported("writes to the local database")
 	}
 	if r.cn.m.isView(ns(r.db, coll)) {
-		return "", "", mongoerr.New(CommandNotSupportedOnView, "Namespace %s is a view, not a collection", ns(r.db, coll))
+		return "", "", mongoerr.New(mongoerr.CommandNotSupportedOnView, "Namespace %s is a view, not a collection", ns(r.db, coll))
 	}
 	return r.db, coll, nil
 }

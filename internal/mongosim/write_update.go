@@ -44,7 +44,7 @@ func (m *Member) run(ctx context.Context, db string, cmd bson.D) (bson.Raw, erro
 	if err != nil {
 		var ce mongo.CommandError
 		if errors.As(err, &ce) {
-			return nil, mongoerr.New(ce.Code, "%s", ce.Message)
+			return nil, mongoerr.Upstream(ce.Code, ce.Name, ce.Message)
 		}
 		return nil, fmt.Errorf("run %s on %s: %w", cmd[0].Key, db, err)
 	}

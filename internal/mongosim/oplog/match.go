@@ -135,7 +135,7 @@ func matchOp(field bson.RawValue, exists bool, op string, arg bson.RawValue) (bo
 		}
 		re, err := regexp.Compile(pat)
 		if err != nil {
-			return false, mongoerr.New(mongoerr.BadValue, "invalid regex: %v", err)
+			return false, mongoerr.New(51091, "Regular expression is invalid: %v", err)
 		}
 		return re.MatchString(s), nil
 	case "$options":

@@ -1,17 +1,12 @@
 package replset
 
 import (
+	"errors"
 	"time"
 
 	"github.com/noscites/citadel/internal/mongosim/mongoerr"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
-
-// NodeNotElectable is mongod's code for a reconfig that makes self unelectable.
-const NodeNotElectable = 76
-
-// CommandFailed is mongod's generic failure code (replSetStepUp losing).
-const CommandFailed = 125
 
 func notInitialized() error {
 	return mongoerr.New(mongoerr.NotYetInitialized, "no replset config has been received")
@@ -19,26 +14,20 @@ func notInitialized() error {
 
 // Initiate installs the first config from host, after mongod's checks: not
 // yet initialized, valid, self in it and electable, every other member
-// reachable and uninitiated (the quorum check).
+// reachable and uninitiated (the quorum check). As processReplSetInitiate
+// does, every validation failure reaches the client as
+// InvalidReplicaSetConfig with the check's own message.
 func (s *Set) Initiate(host string, c *Config, now time.Time) error {
 	n := s.nodes[host]
 	if n.Config != nil {
 		return mongoerr.New(mongoerr.AlreadyInitialized, "already initialized")
 	}
-	if c.Term == UninitializedTerm {
-		c.Term = 0
-	} else if c.Term != 0 {
-		return mongoerr.New(mongoerr.NewReplicaSetConfigurationIncompatible, "Configuration used to initiate a replica set must have term 0, but found %d", c.Term)
-	}
-	if err := ValidateInitiate(c, s.Name); err != nil {
+	if err := validateInitiate(c, s.Name, host); err != nil {
+		var e *mongoerr.Error
+		if errors.As(err, &e) {
+			return mongoerr.New(mongoerr.InvalidReplicaSetConfig, "%s", e.Msg)
+		}
 		return err
-	}
-	self := c.Member(host)
-	if self == nil {
-		return mongoerr.New(mongoerr.NodeNotFound, "No host described in new configuration %s for replica set %s maps to this node", c.versionAndTerm(), c.ID)
-	}
-	if !self.Electable() {
-		return mongoerr.New(NodeNotElectable, "This node, %s, with _id %d is not electable under the new configuration %s for replica set %s", host, self.ID, c.versionAndTerm(), c.ID)
 	}
 	for _, m := range c.Members {
 		if m.Host == host {
@@ -92,12 +81,8 @@ func (s *Set) Reconfig(host string, c *Config, force bool, now time.Time) error 
 	if err := ValidateReconfig(n.Config, c, force); err != nil {
 		return err
 	}
-	self := c.Member(host)
-	if self == nil {
-		return mongoerr.New(mongoerr.NodeNotFound, "No host described in new configuration %s for replica set %s maps to this node", c.versionAndTerm(), c.ID)
-	}
-	if !force && !self.Electable() {
-		return mongoerr.New(NodeNotElectable, "This node, %s, with _id %d is not electable under the new configuration %s for replica set %s", host, self.ID, c.versionAndTerm(), c.ID)
+	if err := checkSelf(c, host, !force); err != nil {
+		return err
 	}
 	s.install(n, c.Clone(), now)
 	if n.State == Secondary && force {
@@ -189,7 +174,7 @@ func (s *Set) StepUp(host string, now time.Time) error {
 		return nil
 	}
 	if !s.canStand(n, now) || !s.RunElection(host, now, "") {
-		return mongoerr.New(CommandFailed, "Election failed.")
+		return mongoerr.New(mongoerr.CommandFailed, "Election failed.")
 	}
 	return nil
 }
@@ -209,4 +194,27 @@ func (s *Set) Freeze(host string, d time.Duration, now time.Time) (string, error
 	}
 	n.FrozenUntil = now.Add(d)
 	return "", nil
+}
+
+// validateInitiate is validateConfigForInitiate plus the set name check:
+// a valid config with this node in it and electable.
+func validateInitiate(c *Config, setName, host string) error {
+	if err := ValidateInitiate(c, setName); err != nil {
+		return err
+	}
+	return checkSelf(c, host, true)
+}
+
+// checkSelf finds this node in c (NodeNotFound) and, when asked, checks it
+// is electable there (NodeNotElectable).
+func checkSelf(c *Config, host string, electable bool) error {
+	self := c.Member(host)
+	if self == nil {
+		return mongoerr.New(mongoerr.NodeNotFound, "No host described in new configuration with %s for replica set %s maps to this node", c.versionAndTerm(), c.ID)
+	}
+	if electable && !self.Electable() {
+		return mongoerr.New(mongoerr.NodeNotElectable, "This node, %s, with _id MemberId(%d) is not electable under the new configuration with %s for replica set %s",
+			host, self.ID, c.versionAndTerm(), c.ID)
+	}
+	return nil
 }

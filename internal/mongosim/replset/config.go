@@ -240,22 +240,27 @@ func (m MemberConfig) validate(i int) error {
 	return nil
 }
 
-// ValidateInitiate checks a config given to replSetInitiate, as mongod's
-// validateConfigForInitiate (self lookup is the caller's).
+// ValidateInitiate checks a config given to replSetInitiate, in mongod's
+// order: the set name (processReplSetInitiate), then
+// validateConfigForInitiate's version, term, validity and arbiter
+// priorities (self lookup is the caller's). A config without a term gets
+// the initial term 0.
 func ValidateInitiate(c *Config, setName string) error {
 	if c.ID != setName {
 		return invalid("Attempting to initiate a replica set with name %s, but command line reports %s; rejecting", c.ID, setName)
 	}
-	if err := c.Validate(); err != nil {
-		return err
-	}
-	if err := arbiterPriorities(c); err != nil {
-		return err
-	}
 	if c.Version != 1 {
 		return incompatible("Configuration used to initiate a replica set must  have version 1, but found %d", c.Version)
 	}
-	return nil
+	if c.Term == UninitializedTerm {
+		c.Term = 0
+	} else if c.Term != 0 {
+		return incompatible("Configuration used to initiate a replica set must  have term 0, but found %d", c.Term)
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return arbiterPriorities(c)
 }
 
 func arbiterPriorities(c *Config) error {

@@ -73,8 +73,15 @@ func TestInitiateErrors(t *testing.T) {
 	}
 	c = cfg4()
 	c.Members[0].Host = "zz:1"
-	if code(s.Initiate("p1:1", c, t0)) != mongoerr.NodeNotFound {
+	// processReplSetInitiate reports every validation failure, NodeNotFound
+	// included, as InvalidReplicaSetConfig.
+	if code(s.Initiate("p1:1", c, t0)) != mongoerr.InvalidReplicaSetConfig {
 		t.Fatal("self not in config accepted")
+	}
+	c = cfg4()
+	c.Version = 2
+	if code(s.Initiate("p1:1", c, t0)) != mongoerr.InvalidReplicaSetConfig {
+		t.Fatal("initiate with version 2 accepted")
 	}
 	s.Stop("l1:1")
 	if code(s.Initiate("p1:1", cfg4(), t0)) != mongoerr.NodeNotFound {
