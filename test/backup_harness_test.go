@@ -224,7 +224,9 @@ func (w *bkWorld) waitApplied(t *testing.T, db, coll string, n int64) {
 	for _, name := range []string{"p1", "p2", "l1", "lb"} {
 		c := bkDirect(t, w.host[name])
 		for {
-			got, err := c.Database(db).Collection(coll).CountDocuments(context.Background(), bson.D{}, options.Count().SetMaxTime(30*time.Second))
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			got, err := c.Database(db).Collection(coll).CountDocuments(ctx, bson.D{})
+			cancel()
 			if err == nil && got == n {
 				break
 			}
