@@ -57,3 +57,17 @@ func TestSplit(t *testing.T) {
 		t.Fatal("short key split")
 	}
 }
+
+func FuzzParseSliceRecordName(f *testing.F) {
+	f.Add(SliceRecordName(manifest.Timestamp{T: 1, I: 2}, manifest.Timestamp{T: 3, I: 4}))
+	f.Add("0000000001.0000000002-0000000001.0000000002.json")
+	f.Fuzz(func(t *testing.T, name string) {
+		after, upper, ok := ParseSliceRecordName(name)
+		if !ok {
+			return
+		}
+		if !after.Before(upper) || SliceRecordName(after, upper) != name {
+			t.Fatalf("%q parsed to %s-%s", name, after, upper)
+		}
+	})
+}
