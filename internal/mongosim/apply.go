@@ -113,16 +113,18 @@ func (m *Member) applyBatch(ctx context.Context, batch []*oplog.Entry) {
 	m.set.notifyLocked()
 }
 
-// becomePrimary finishes an election: catch up from any reachable member
-// further along the same history, log "new primary", accept writes.
+// becomePrimary finishes an election: catch up from any reachable member of
+// its config further along the same history, log "new primary", accept
+// writes.
 func (m *Member) becomePrimary(ctx context.Context, term int64) {
 	m.writeMu.Lock()
 	defer m.writeMu.Unlock()
 	m.set.mu.Lock()
 	var extra []*oplog.Entry
 	last := m.log.Last()
+	cfg := m.node().Config
 	for _, o := range m.set.members {
-		if o == m || !m.set.rs.Reachable(m.host, o.host) || o.arbiter() || !o.log.Contains(last) {
+		if o == m || cfg.Member(o.host) == nil || !m.set.rs.Reachable(m.host, o.host) || o.arbiter() || !o.log.Contains(last) {
 			continue
 		}
 		if i := o.log.After(last); o.log.Len()-i > len(extra) {

@@ -211,15 +211,19 @@ func (r *request) replSetFreeze(context.Context) ([]byte, error) {
 	m := r.cn.m
 	secs := asInt(r.body.Lookup(r.name))
 	m.set.mu.Lock()
-	info, err := m.set.rs.Freeze(m.host, time.Duration(secs)*time.Second, m.set.now())
+	fr, err := m.set.rs.Freeze(m.host, time.Duration(secs)*time.Second, m.set.now())
 	m.set.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	if info != "" {
-		return r.ok(bson.D{{Key: "info", Value: info}}), nil
+	var out bson.D
+	if fr.Info != "" {
+		out = append(out, bson.E{Key: "info", Value: fr.Info})
 	}
-	return r.ok(nil), nil
+	if fr.Warning != "" {
+		out = append(out, bson.E{Key: "warning", Value: fr.Warning})
+	}
+	return r.ok(out), nil
 }
 
 func (r *request) shutdown(ctx context.Context) ([]byte, error) {

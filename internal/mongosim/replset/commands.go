@@ -179,21 +179,36 @@ func (s *Set) StepUp(host string, now time.Time) error {
 	return nil
 }
 
-// Freeze keeps a secondary from standing for election for d (0 unfreezes).
-func (s *Set) Freeze(host string, d time.Duration, now time.Time) (string, error) {
+// FreezeReply is what replSetFreeze adds to its reply ("" when absent).
+type FreezeReply struct {
+	Info    string
+	Warning string
+}
+
+// Freeze keeps a secondary from standing for election for d; 0 ends the
+// period at once. mongod keeps one timer for freezes and step-downs, so a
+// freeze extends a step-down period and replSetFreeze 0 ends it too
+// (jstests/replsets/stepdown2.js relies on it).
+func (s *Set) Freeze(host string, d time.Duration, now time.Time) (FreezeReply, error) {
 	n := s.nodes[host]
 	if n.Config == nil {
-		return "", notInitialized()
+		return FreezeReply{}, notInitialized()
 	}
 	if n.State == Primary {
-		return "", mongoerr.New(mongoerr.NotSecondary, "cannot freeze node when primary or running for election. state: Primary")
+		return FreezeReply{}, mongoerr.New(mongoerr.NotSecondary, "cannot freeze node when primary or running for election. state: Primary")
 	}
 	if d <= 0 {
-		n.FrozenUntil = time.Time{}
-		return "unfreezing", nil
+		n.StepDownUntil = now
+		return FreezeReply{Info: "unfreezing"}, nil
 	}
-	n.FrozenUntil = now.Add(d)
-	return "", nil
+	var r FreezeReply
+	if d == time.Second {
+		r.Warning = "you really want to freeze for only 1 second?"
+	}
+	if until := now.Add(d); until.After(n.StepDownUntil) {
+		n.StepDownUntil = until
+	}
+	return r, nil
 }
 
 // validateInitiate is validateConfigForInitiate plus the set name check:

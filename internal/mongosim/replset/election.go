@@ -33,8 +33,13 @@ func (s *Set) Tick(now time.Time) []Event {
 	return s.TakeEvents()
 }
 
-// Heartbeat exchanges heartbeats between every pair of reachable members:
-// newer configs and terms spread, and members learn who is primary.
+// Heartbeat exchanges heartbeats between reachable members, as mongod
+// does: a node heartbeats the members of its config; it learns a newer
+// config from a member it heartbeats or that heartbeats it (it fetches the
+// config back from the sender), learns a higher term only from the replies
+// to its own heartbeats, and learns who is primary. A node absent from its
+// newest config (REMOVED) still heartbeats that config's members, so it
+// learns when it is added back.
 func (s *Set) Heartbeat(now time.Time) {
 	s.lastHB = now
 	for _, a := range s.order {
@@ -43,15 +48,25 @@ func (s *Set) Heartbeat(now time.Time) {
 				continue
 			}
 			na, nb := s.nodes[a], s.nodes[b]
-			na.LastHeartbeat[b] = now
-			if nb.Config != nil && nb.Config.Newer(na.Config) && (na.Config != nil || nb.Config.Member(a) != nil) {
+			aBeatsB := na.Config != nil && na.Config.Member(b) != nil
+			bBeatsA := nb.Config != nil && nb.Config.Member(a) != nil
+			if !aBeatsB && !bBeatsA {
+				continue
+			}
+			na.LastHeartbeat[b], na.heard[b] = now, true
+			if nb.Config != nil && nb.Config.Newer(na.Config) {
 				s.install(na, nb.Config.Clone(), now)
 			}
-			if nb.Term > na.Term {
+			if aBeatsB && nb.Term > na.Term {
 				s.adoptTerm(na, nb.Term)
 			}
 		}
 	}
+	s.learnPrimaries(now)
+}
+
+// learnPrimaries sets, for every node, the primary its heartbeats show.
+func (s *Set) learnPrimaries(now time.Time) {
 	for _, a := range s.order {
 		na := s.nodes[a]
 		if !na.Up || na.State == Primary {
@@ -60,7 +75,7 @@ func (s *Set) Heartbeat(now time.Time) {
 		na.Primary = ""
 		for _, b := range s.order {
 			nb := s.nodes[b]
-			if b != a && s.Reachable(a, b) && nb.State == Primary && nb.Term >= na.Term && na.Config != nil && na.Config.Member(b) != nil {
+			if b != a && na.heard[b] && nb.State == Primary && nb.Term >= na.Term && na.Config != nil && na.Config.Member(b) != nil {
 				na.Primary, na.PrimaryContact = b, now
 			}
 		}
@@ -94,8 +109,15 @@ func (s *Set) install(n *Node, c *Config, now time.Time) {
 		n.State = Removed
 	case self.ArbiterOnly:
 		n.State = Arbiter
-	case wasUninit || n.State == Removed || n.State == Startup:
+	case wasUninit || n.State == Startup || (n.State == Removed && n.Applied.IsZero()):
+		// No data yet: initial sync.
 		n.State = Startup2
+		n.PrimaryContact = now
+	case n.State == Removed:
+		// Added back with its data: it resumes as the follower it was
+		// (mongod keeps its follower mode while REMOVED) and syncs, rolling
+		// back first whatever its sync source does not have.
+		n.State = Secondary
 		n.PrimaryContact = now
 	case n.State == Primary && !self.Electable():
 		s.stepDown(n)
@@ -128,8 +150,7 @@ func (s *Set) checkMajority(p *Node, now time.Time) {
 // canStand reports whether a node may run for election now.
 func (s *Set) canStand(n *Node, now time.Time) bool {
 	self := n.Self()
-	return n.Up && self != nil && self.Electable() && n.State == Secondary &&
-		!now.Before(n.FrozenUntil) && !now.Before(n.StepDownUntil)
+	return n.Up && self != nil && self.Electable() && n.State == Secondary && !now.Before(n.StepDownUntil)
 }
 
 // elections lets candidates whose election timer expired run, best first:

@@ -18,7 +18,9 @@ type Node struct {
 	// Primary is the host this node believes is primary ("" if none).
 	Primary        string
 	PrimaryContact time.Time
-	FrozenUntil    time.Time
+	// StepDownUntil is the end of a step-down or freeze period: mongod
+	// keeps one timer for both (replSetStepDown sets it, replSetFreeze N
+	// extends it, replSetFreeze 0 ends it).
 	StepDownUntil  time.Time
 	ElectionTime   time.Time
 	ElectionOpTime OpTime
@@ -28,6 +30,11 @@ type Node struct {
 
 	lostMajoritySince time.Time
 	takeoverSince     time.Time
+	// heard holds the members this node has exchanged a heartbeat with
+	// since they last became reachable: a node acts only on what its
+	// heartbeats told it (sync source, primary), never on the live state of
+	// a member it has not heard from since a partition healed.
+	heard map[string]bool
 }
 
 // Self returns this node's own member config, or nil.
@@ -75,7 +82,7 @@ func New(name string, hosts []string, now time.Time) *Set {
 	s := &Set{Name: name, nodes: map[string]*Node{}, group: map[string]int{},
 		HeartbeatInterval: 2 * time.Second, ElectionTimeout: 10 * time.Second}
 	for _, h := range hosts {
-		s.nodes[h] = &Node{Host: h, Up: true, State: Startup, UpSince: now, LastHeartbeat: map[string]time.Time{}}
+		s.nodes[h] = &Node{Host: h, Up: true, State: Startup, UpSince: now, LastHeartbeat: map[string]time.Time{}, heard: map[string]bool{}}
 		s.order = append(s.order, h)
 	}
 	return s
@@ -119,6 +126,7 @@ func (s *Set) Stop(host string) {
 	}
 	n.Up = false
 	n.Primary = ""
+	s.forgetUnreachable()
 }
 
 // Start brings a member back: it rejoins as a secondary (or its former state
@@ -140,6 +148,7 @@ func (s *Set) Start(host string, now time.Time) {
 	case n.State != Startup2:
 		n.State = Secondary
 	}
+	s.forgetUnreachable()
 }
 
 // Partition splits members into groups that only reach inside themselves;
@@ -153,10 +162,28 @@ func (s *Set) Partition(groups [][]string) {
 			}
 		}
 	}
+	s.forgetUnreachable()
 }
 
-// Heal removes every partition.
-func (s *Set) Heal() { s.group = map[string]int{} }
+// Heal removes every partition. Members learn about each other again at
+// their next heartbeat.
+func (s *Set) Heal() {
+	s.group = map[string]int{}
+	s.forgetUnreachable()
+}
+
+// forgetUnreachable drops what nodes heard from members they no longer
+// reach, so that after a heal they act only once a heartbeat went through.
+func (s *Set) forgetUnreachable() {
+	for _, a := range s.order {
+		na := s.nodes[a]
+		for b := range na.heard {
+			if !s.Reachable(a, b) {
+				delete(na.heard, b)
+			}
+		}
+	}
+}
 
 // SetApplied records a member's last applied optime.
 func (s *Set) SetApplied(host string, op OpTime, wall time.Time) {
@@ -198,13 +225,16 @@ func (s *Set) PrimaryOf(host string) string {
 }
 
 // SyncSource picks where a member fetches oplog entries from: its primary
-// when reachable, else (chaining) the reachable data member furthest ahead.
+// when reachable, else (chaining) the reachable data member furthest ahead,
+// among the members of its config it has heard from since they became
+// reachable. A member absent from its own config (REMOVED) syncs from no
+// one.
 func (s *Set) SyncSource(host string) string {
 	n := s.nodes[host]
 	if n == nil || !n.Up || n.Config == nil || n.State == Primary || n.State == Arbiter || n.Self() == nil {
 		return ""
 	}
-	if p := n.Primary; p != "" && s.Reachable(host, p) && s.nodes[p].State == Primary {
+	if p := n.Primary; p != "" && n.heard[p] && s.Reachable(host, p) && s.nodes[p].State == Primary {
 		return p
 	}
 	if !n.Config.Settings.ChainingAllowed {
@@ -214,7 +244,7 @@ func (s *Set) SyncSource(host string) string {
 	for _, h := range s.order {
 		o := s.nodes[h]
 		m := n.Config.Member(h)
-		if h == host || m == nil || m.ArbiterOnly || !s.Reachable(host, h) || (o.State != Secondary && o.State != Primary) {
+		if h == host || m == nil || m.ArbiterOnly || !n.heard[h] || !s.Reachable(host, h) || (o.State != Secondary && o.State != Primary) {
 			continue
 		}
 		if n.Applied.Less(o.Applied) && (best == "" || s.nodes[best].Applied.Less(o.Applied)) {
