@@ -70,23 +70,49 @@ func init() {
 // stateLocked returns this member's node; set.mu must be held.
 func (m *Member) node() *replset.Node { return m.set.rs.Node(m.host) }
 
-// checkRead applies mongod's rules for reads: a primary answers; a
-// secondary only with a non-primary read preference; others refuse.
+// checkRead applies mongod's rules for reads (execCommandDatabase): a
+// writable primary answers; elsewhere a read without a non-primary read
+// preference is refused with NotPrimaryNoSecondaryOk; with one, a secondary
+// (or a primary still draining) answers and other states refuse with
+// NotPrimaryOrSecondary.
 func (r *request) checkRead() error {
+	m := r.cn.m
+	m.set.mu.Lock()
+	st, writable := m.node().State, m.writable
+	m.set.mu.Unlock()
+	if st == replset.Primary && writable {
+		return nil
+	}
+	if !r.secondaryOk() {
+		return mongoerr.New(mongoerr.NotPrimaryNoSecondaryOk, "not primary and secondaryOk=false")
+	}
+	switch st {
+	case replset.Secondary, replset.Primary:
+		return nil
+	case replset.Recovering:
+		return mongoerr.New(mongoerr.NotPrimaryOrSecondary, "node is recovering")
+	}
+	return mongoerr.New(mongoerr.NotPrimaryOrSecondary, "node is not in primary or recovering state")
+}
+
+// checkLocalRead applies mongod's rules for reads of the local database:
+// every member accepts them whatever its state or the read preference
+// (local is writable everywhere, so the secondaryOk check does not apply),
+// except the oplog during STARTUP, STARTUP2 and ROLLBACK
+// (checkCanServeReadsFor).
+func (r *request) checkLocalRead(coll string) error {
+	if coll != "oplog.rs" {
+		return nil
+	}
 	m := r.cn.m
 	m.set.mu.Lock()
 	st := m.node().State
 	m.set.mu.Unlock()
 	switch st {
-	case replset.Primary:
-		return nil
-	case replset.Secondary:
-		if r.secondaryOk() {
-			return nil
-		}
-		return mongoerr.New(mongoerr.NotPrimaryNoSecondaryOk, "not primary and secondaryOk=false")
+	case replset.Startup, replset.Startup2, replset.Rollback:
+		return mongoerr.New(mongoerr.NotPrimaryOrSecondary, "Oplog collection reads are not allowed while in the rollback or startup state.")
 	}
-	return mongoerr.New(mongoerr.NotPrimaryOrSecondary, "node is not in primary or recovering state")
+	return nil
 }
 
 // forwardRead forwards a read or an unknown command after the read rules.

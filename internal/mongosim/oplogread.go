@@ -25,6 +25,7 @@ type oplogCursor struct {
 	returned  int64
 	// positioned is set once last is a real entry of the log.
 	positioned bool
+	projection *oplog.Projection
 }
 
 // cursorIDs of mongosim's own cursors have this bit set, so they never
@@ -39,10 +40,14 @@ func newCursorID() int64 {
 
 func (r *request) oplogFind(_ context.Context) ([]byte, error) {
 	b := r.body
-	if p, ok := b.Lookup("projection").DocumentOK(); ok && len(p) > 5 {
-		return nil, mongoerr.NotSupported("projections on local.oplog.rs")
-	}
 	c := &oplogCursor{}
+	if p, ok := b.Lookup("projection").DocumentOK(); ok {
+		proj, err := oplog.ParseProjection(append(bson.Raw(nil), p...))
+		if err != nil {
+			return nil, err
+		}
+		c.projection = proj
+	}
 	filter, _ := b.Lookup("filter").DocumentOK()
 	c.filter = append(bson.Raw(nil), filter...) // the request buffer is reused
 	c.tailable, _ = b.Lookup("tailable").BooleanOK()
@@ -144,8 +149,9 @@ func (m *Member) scanLocked(c *oplogCursor, batchSize int64) (bson.A, error) {
 			return nil, err
 		}
 		if ok {
-			batch = append(batch, e.Raw)
-			size += len(e.Raw)
+			doc := c.projection.Apply(e.Raw)
+			batch = append(batch, doc)
+			size += len(doc)
 			c.returned++
 		}
 	}

@@ -20,7 +20,7 @@ func (r *request) checkView() error {
 func (r *request) find(ctx context.Context) ([]byte, error) {
 	coll := collName(r)
 	if r.db == "local" {
-		if err := r.checkRead(); err != nil {
+		if err := r.checkLocalRead(coll); err != nil {
 			return nil, err
 		}
 		switch coll {
@@ -110,11 +110,11 @@ func (r *request) listIndexes(ctx context.Context) ([]byte, error) {
 }
 
 func (r *request) listCollections(ctx context.Context) ([]byte, error) {
-	if err := r.checkRead(); err != nil {
-		return nil, err
-	}
 	if r.db == "local" {
 		return r.localCollections()
+	}
+	if err := r.checkRead(); err != nil {
+		return nil, err
 	}
 	docs, errReply, err := r.firstBatchOf()
 	if err != nil || errReply != nil {
