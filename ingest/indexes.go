@@ -4,9 +4,32 @@ import (
 	"context"
 	"fmt"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
+
+// splitNew separates the collections that do not exist yet: their indexes
+// are built after the load (one build instead of maintaining every index on
+// every insert, which costs FerretDB about a third of its insert rate).
+func splitNew(ctx context.Context, db *mongo.Database, colls []Collection) (existing, fresh []Collection, err error) {
+	names, err := db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("list collections of %s: %w", db.Name(), err)
+	}
+	have := map[string]bool{}
+	for _, n := range names {
+		have[n] = true
+	}
+	for _, c := range colls {
+		if have[c.Name] {
+			existing = append(existing, c)
+		} else {
+			fresh = append(fresh, c)
+		}
+	}
+	return existing, fresh, nil
+}
 
 // EnsureIndexes creates the collections' indexes. A geo (2dsphere) index
 // that the server refuses is a warning in the report naming the index, not a

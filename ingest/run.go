@@ -100,11 +100,17 @@ func Run(ctx context.Context, db *mongo.Database, l Loader, opt Options) (*Repor
 	if db == nil && !opt.DryRun {
 		return rep, errors.New("load: no database")
 	}
+	var fresh []Collection
 	if db != nil {
-		if err := EnsureIndexes(ctx, db, l.Collections(), st); err != nil {
+		existing, later, err := splitNew(ctx, db, l.Collections())
+		if err == nil {
+			err = EnsureIndexes(ctx, db, existing, st)
+		}
+		if err != nil {
 			st.report(rep, 0, 0)
 			return rep, err
 		}
+		fresh = later
 	}
 	start := time.Now()
 	prog := newProgress(opt.Progress, totalSize(l.Files()), l.Dataset(), func() int64 { return st.docs() })
@@ -112,6 +118,9 @@ func Run(ctx context.Context, db *mongo.Database, l Loader, opt Options) (*Repor
 	e := &Emitter{sink: sink, st: st, prog: prog, log: log}
 	lerr := l.Load(ctx, e)
 	cerr := sink.Close(ctx)
+	if len(fresh) > 0 {
+		cerr = errors.Join(cerr, EnsureIndexes(ctx, db, fresh, st))
+	}
 	prog.finish()
 	st.report(rep, time.Since(start), prog.bytes.Load())
 	log.Info("load done", "read", rep.Read, "inserted", rep.Inserted, "updated", rep.Updated,
