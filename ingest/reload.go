@@ -46,46 +46,56 @@ func (s *Sink) writeDocs(ctx context.Context, coll string, batch []pending) erro
 	if len(dup) == 0 {
 		return nil
 	}
-	s.pmu.Lock()
-	for i := range batch { // in input order: the first record of a key wins
-		if dup[i] {
-			s.pend[coll] = append(s.pend[coll], batch[i])
-			s.pendSz[coll] += len(batch[i].doc)
-		}
-	}
-	var full []pending
-	if len(s.pend[coll]) >= PendingLimit || s.pendSz[coll] >= PendingBytes {
-		full, s.pend[coll], s.pendSz[coll] = s.pend[coll], nil, 0
-	}
-	s.pmu.Unlock()
-	if full == nil {
-		return nil
-	}
-	return s.reconcile(ctx, c, coll, full)
+	return s.addPending(ctx, coll, batch, dup)
 }
 
-// How many existing-key documents (or bytes of them) wait before one find
-// reads their stored hashes.
-const (
-	PendingLimit = 20000
-	PendingBytes = 32 << 20
-)
+// addPending spills the existing-key documents of a batch into the
+// collection's pending group and resolves the group when it is full.
+func (s *Sink) addPending(ctx context.Context, coll string, batch []pending, dup map[int]bool) error {
+	s.pmu.Lock()
+	g := s.pend[coll]
+	if g == nil {
+		g = &pendGroup{}
+		s.pend[coll] = g
+	}
+	for i := range batch { // in input order: the first record of a key wins
+		if dup[i] {
+			if err := g.add(batch[i]); err != nil {
+				s.pmu.Unlock()
+				return err
+			}
+		}
+	}
+	full := len(g.refs) >= s.opt.PendingLimit
+	if full {
+		delete(s.pend, coll)
+	}
+	s.pmu.Unlock()
+	if !full {
+		return nil
+	}
+	defer g.close()
+	return s.reconcile(ctx, s.collection(coll), coll, g)
+}
 
-// resolvePending reconciles what is left in the buffers (at Close).
+// DefaultPendingLimit is how many existing-key documents wait before one
+// find reads their stored hashes (the $in array stays well under 16 MB).
+const DefaultPendingLimit = 100000
+
+// resolvePending reconciles what is left in the groups (at Close).
 func (s *Sink) resolvePending(ctx context.Context) error {
 	s.pmu.Lock()
 	pend := s.pend
-	s.pend, s.pendSz = map[string][]pending{}, map[string]int{}
+	s.pend = map[string]*pendGroup{}
 	s.pmu.Unlock()
-	for coll, docs := range pend {
-		if len(docs) == 0 {
-			continue
+	var err error
+	for coll, g := range pend {
+		if err == nil && len(g.refs) > 0 {
+			err = s.reconcile(ctx, s.collection(coll), coll, g)
 		}
-		if err := s.reconcile(ctx, s.collection(coll), coll, docs); err != nil {
-			return err
-		}
+		g.close()
 	}
-	return nil
+	return err
 }
 
 type stored struct {
@@ -94,17 +104,25 @@ type stored struct {
 
 // reconcile compares the batch's documents whose key already exists with
 // their stored hashes and rewrites the changed ones.
-func (s *Sink) reconcile(ctx context.Context, c *mongo.Collection, coll string, docs []pending) error {
-	have, err := storedHashes(ctx, c, docs)
+func (s *Sink) reconcile(ctx context.Context, c *mongo.Collection, coll string, g *pendGroup) error {
+	have, err := storedHashes(ctx, c, g.refs)
 	if err != nil {
 		return fmt.Errorf("read hashes of %s: %w", coll, err)
 	}
 	var unchanged, updated, inserted int64
-	for _, d := range docs {
-		k := keyOf(d.id)
+	for _, ref := range g.refs {
+		k := keyOf(ref.id)
 		st, ok := have[k]
-		// A later record of this batch with the same key is a duplicate.
-		have[k] = stored{hash: d.hash, run: s.opt.RunID}
+		// A later record of this group with the same key is a duplicate.
+		have[k] = stored{hash: ref.hash, run: s.opt.RunID}
+		if ok && st.run != s.opt.RunID && st.hash == ref.hash {
+			unchanged++
+			continue
+		}
+		d, err := g.load(ref)
+		if err != nil {
+			return err
+		}
 		switch {
 		case !ok: // deleted since the insert failed: insert again
 			if _, err := c.InsertOne(ctx, d.doc); err != nil {
@@ -116,8 +134,6 @@ func (s *Sink) reconcile(ctx context.Context, c *mongo.Collection, coll string, 
 				fmt.Sprintf("key %v appears more than once in this load; the first record was kept", d.id)); err != nil {
 				return err
 			}
-		case st.hash == d.hash:
-			unchanged++
 		default:
 			if _, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.id}}, d.doc); err != nil {
 				return fmt.Errorf("replace %v in %s: %w", d.id, coll, err)
@@ -134,7 +150,7 @@ func (s *Sink) reconcile(ctx context.Context, c *mongo.Collection, coll string, 
 }
 
 // storedHashes reads _h and _run of the documents' stored versions in one pass.
-func storedHashes(ctx context.Context, c *mongo.Collection, docs []pending) (map[string]stored, error) {
+func storedHashes(ctx context.Context, c *mongo.Collection, docs []pendRef) (map[string]stored, error) {
 	ids := make(bson.A, len(docs))
 	for i, d := range docs {
 		ids[i] = d.id

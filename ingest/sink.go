@@ -33,6 +33,8 @@ type SinkOptions struct {
 	BatchSize int    // documents per InsertMany
 	Workers   int    // batches written in parallel
 	RunID     string // marks documents written by this load
+	// PendingLimit: existing-key documents resolved by one find.
+	PendingLimit int
 	Logger    *slog.Logger
 }
 
@@ -53,8 +55,7 @@ type Sink struct {
 	mu     sync.Mutex
 	err    error
 	pmu    sync.Mutex
-	pend   map[string][]pending // existing keys waiting for their hashes
-	pendSz map[string]int       // their bytes
+	pend   map[string]*pendGroup // existing keys waiting for their hashes
 }
 
 type pending struct {
@@ -77,11 +78,14 @@ func newSink(ctx context.Context, db *mongo.Database, opt SinkOptions, st *stats
 	if opt.Workers <= 0 {
 		opt.Workers = DefaultWorkers
 	}
+	if opt.PendingLimit <= 0 {
+		opt.PendingLimit = DefaultPendingLimit
+	}
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Sink{db: db, opt: opt, st: st, buf: map[string][]pending{}, rejBuf: map[string][]bson.D{},
-		pend: map[string][]pending{}, pendSz: map[string]int{},
+		pend: map[string]*pendGroup{},
 		work: make(chan job, opt.Workers)}
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	for range opt.Workers {

@@ -72,7 +72,7 @@ func TestSinkReload(t *testing.T) {
 	db := testDB(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	opt := Options{MaxErrorRate: 0.5, Sink: SinkOptions{BatchSize: 7, Workers: 2}}
+	opt := Options{MaxErrorRate: 0.5, Sink: SinkOptions{BatchSize: 7, Workers: 2, PendingLimit: 10}}
 	check := func(step string, l Loader, ins, upd, unch, rej int64) *Report {
 		t.Helper()
 		rep, err := Run(ctx, db, l, opt)
