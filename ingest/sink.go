@@ -35,7 +35,7 @@ type SinkOptions struct {
 	RunID     string // marks documents written by this load
 	// PendingLimit: existing-key documents resolved by one find.
 	PendingLimit int
-	Logger    *slog.Logger
+	Logger       *slog.Logger
 }
 
 // Sink writes documents in parallel unordered bulk inserts and rewrites only
