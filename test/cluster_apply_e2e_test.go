@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Must show: an uninitiated 4-member set → cluster apply → a healthy set
@@ -67,6 +68,10 @@ func TestClusterApplyInitiateAndConverge(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "nothing to do") {
 		t.Fatalf("after apply the plan should be empty: exit %d\n%s", code, out)
 	}
+	// mongosim does not model newlyAdded (FIDELITY.md), so apply does not
+	// wait, as it does on mongod, for the new member to leave its initial
+	// sync: wait for it here.
+	w.waitState(t, cfgB, 10*time.Second, "SECONDARY", "l2")
 	st = status(t, cfgB)
 	if st.Primary != w.host["p1"] || st.member(w.host["p2"]).InConfig || !st.member(w.host["l1"]).Hidden || st.member(w.host["l2"]).State != "SECONDARY" {
 		t.Fatalf("not converged: %+v", st)

@@ -33,12 +33,13 @@ type world struct {
 	sim   *mongosim.Sim
 	host  map[string]string // p1 → 127.0.0.1:port
 	dir   string
+	data  string // the simulator's data directory (each member's dbPath under it)
 	wrote int
 }
 
 func startWorld(t *testing.T) *world {
 	t.Helper()
-	w := &world{host: map[string]string{}, dir: t.TempDir()}
+	w := &world{host: map[string]string{}, dir: t.TempDir(), data: t.TempDir()}
 	rs := config.ReplicaSet{Name: "main"}
 	rs.Settings.ElectionTimeout = config.Duration(e2eElection)
 	rs.Settings.HeartbeatInterval = config.Duration(e2eHeartbeat)
@@ -47,7 +48,7 @@ func startWorld(t *testing.T) *world {
 		site := map[byte]string{'p': "paris", 'l': "lyon"}[n[0]]
 		rs.Members = append(rs.Members, config.Member{Host: w.host[n], Site: site})
 	}
-	sim, err := mongosim.Start(context.Background(), mongosim.Options{Sets: []config.ReplicaSet{rs}, DataDir: t.TempDir(),
+	sim, err := mongosim.Start(context.Background(), mongosim.Options{Sets: []config.ReplicaSet{rs}, DataDir: w.data,
 		ElectionTimeout: e2eElection, HeartbeatInterval: e2eHeartbeat})
 	if err != nil {
 		testbed.Unavailable(t, "mongosim", err)
