@@ -91,6 +91,20 @@ func TestLoadFixtures(t *testing.T) {
 	}
 	checkTraps(t, db)
 	t.Run("probes", func(t *testing.T) { checkProbes(t, db) })
+	t.Run("one changed price", func(t *testing.T) {
+		b, _ := os.ReadFile(parisFile)
+		changed := filepath.Join(t.TempDir(), "listings.csv")
+		os.WriteFile(changed, []byte(strings.Replace(string(b), "$95.00", "$96.00", 1)), 0o600)
+		rep := load(t, db, "paris", changed)
+		if rep.Updated != 1 || rep.Unchanged != 17 || rep.Inserted != 0 {
+			t.Fatalf("%+v", rep)
+		}
+		var d bson.M
+		_ = db.Collection(Collection).FindOne(context.Background(), bson.D{{Key: "_id", Value: "paris/7397"}}).Decode(&d)
+		if d["price"] != 96.0 {
+			t.Fatalf("price not updated: %v", d["price"])
+		}
+	})
 }
 
 // checkTraps reads back the documents of the rows that carry the traps.
