@@ -158,7 +158,9 @@ func TestBackupE2EKill9(t *testing.T) {
 	if code, _, _ := w.citadel(t, "backup", "run"); code != 0 {
 		t.Fatalf("the run after kill -9: exit %d", code)
 	}
-	code, out, _ = w.citadel(t, "-o", "json", "backup", "prune", "--dry-run")
+	if code, out, _ = w.citadel(t, "-o", "json", "backup", "prune", "--dry-run"); code != 0 {
+		t.Fatalf("prune --dry-run: exit %d", code)
+	}
 	var plans []struct {
 		Storage string
 		Plan    struct {
