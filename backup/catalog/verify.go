@@ -132,7 +132,7 @@ func (v *verifier) object(ctx context.Context, o manifest.Object, content func(i
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		v.problem(key, "%v", err)
+		v.problem(key, "%s", strings.TrimPrefix(err.Error(), storage.Where(v.st, key)+": "))
 	}
 	v.mu.Lock()
 	v.rep.Objects++
