@@ -223,13 +223,19 @@ func TestBackupE2EConsistentUnderWrites(t *testing.T) {
 	for wr.count() < 20 && wr.err == nil {
 		time.Sleep(20 * time.Millisecond)
 	}
-	code, out, _ := w.citadel(t, "-o", "json", "backup", "run")
+	code, out, errOut := w.citadel(t, "-o", "json", "backup", "run")
 	before := wr.count()
-	for wr.count() < before+20 && wr.err == nil {
+	for deadline := time.Now().Add(time.Minute); wr.count() < before+20 && wr.err == nil && time.Now().Before(deadline); {
 		time.Sleep(20 * time.Millisecond)
 	}
 	wr.stop.Store(true)
-	<-done
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		// Seen with mongosim whose oplog getMore re-locks its set mutex after
+		// an awaitData wait woken by a new entry: every member freezes.
+		t.Fatalf("the replica set stopped answering writes (backup exit %d: %s)", code, bkTrim(errOut))
+	}
 	if wr.err != nil {
 		t.Fatal(wr.err)
 	}
