@@ -173,8 +173,8 @@ func (r *request) getMore(ctx context.Context) ([]byte, error) {
 		maxWait = time.Duration(asInt(v)) * time.Millisecond
 	}
 	deadline := time.Now().Add(maxWait)
+	m.set.mu.Lock()
 	for {
-		m.set.mu.Lock()
 		c := m.cursors[id]
 		if c == nil {
 			m.set.mu.Unlock()
@@ -182,21 +182,22 @@ func (r *request) getMore(ctx context.Context) ([]byte, error) {
 		}
 		batch, err := m.scanLocked(c, batchSize)
 		ch := m.set.changed
-		if err != nil || len(batch) > 0 || !c.awaitData || !wait2(ctx, ch, deadline, &m.set.mu) {
-			done := err != nil || c.done(m)
-			if done {
-				delete(m.cursors, id)
-			}
-			m.set.mu.Unlock()
-			if err != nil {
-				return nil, err
-			}
-			outID := id
-			if done {
-				outID = 0
-			}
-			return r.ok(cursorDoc("nextBatch", batch, outID, oplogNS)), nil
+		if err == nil && len(batch) == 0 && c.awaitData && wait2(ctx, ch, deadline, &m.set.mu) {
+			continue // the set changed: scan again, mu held again by wait2
 		}
+		done := err != nil || c.done(m)
+		if done {
+			delete(m.cursors, id)
+		}
+		m.set.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+		outID := id
+		if done {
+			outID = 0
+		}
+		return r.ok(cursorDoc("nextBatch", batch, outID, oplogNS)), nil
 	}
 }
 
