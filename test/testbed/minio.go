@@ -12,6 +12,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 )
 
 // MinIO is a running MinIO server.
@@ -66,6 +69,10 @@ func StartMinIO(ctx context.Context, dir, addr, consoleAddr string) (*MinIO, err
 		m.Stop()
 		return nil, fmt.Errorf("minio at %s not ready: %w; its output:\n%s", addr, err, m.logs.String())
 	}
+	if err := m.waitObjectLayer(ctx, 30*time.Second); err != nil {
+		m.Stop()
+		return nil, fmt.Errorf("minio at %s not ready: %w; its output:\n%s", addr, err, m.logs.String())
+	}
 	return m, nil
 }
 
@@ -87,6 +94,29 @@ func (m *MinIO) waitReady(ctx context.Context, limit time.Duration) error {
 			return errors.New("server exited")
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// waitObjectLayer waits until S3 calls succeed: MinIO reports ready on its
+// health endpoint a moment before it stops answering "Server not
+// initialized yet" to requests.
+func (m *MinIO) waitObjectLayer(ctx context.Context, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	c, err := minio.New(m.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(m.AccessKey, m.SecretKey, "")})
+	if err != nil {
+		return err
+	}
+	for {
+		_, err := c.ListBuckets(ctx)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("list buckets: %w (last error: %v)", ctx.Err(), err)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
