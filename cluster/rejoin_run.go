@@ -31,8 +31,9 @@ type RejoinReport struct {
 // Rejoin brings the members of a returning site back into the set after a
 // failover, one safe step at a time (PrepareRejoin, Plan, Apply). Before
 // adding them it reads each returning member's oplog backwards until an
-// entry the primary also holds, and reports what mongod will roll back.
-func (m *Manager) Rejoin(ctx context.Context, rs *config.ReplicaSet, site string, progress func(StepResult)) (*RejoinReport, error) {
+// entry the primary also holds, and reports what mongod will roll back:
+// to onRollback (when not nil) before the first step, and in the report.
+func (m *Manager) Rejoin(ctx context.Context, rs *config.ReplicaSet, site string, onRollback func([]RollbackReport), progress func(StepResult)) (*RejoinReport, error) {
 	st, err := m.Observe(ctx, rs)
 	if err != nil {
 		return nil, err
@@ -50,6 +51,9 @@ func (m *Manager) Rejoin(ctx context.Context, rs *config.ReplicaSet, site string
 		return rep, err
 	}
 	rep.Rollback = m.divergence(ctx, st, desired)
+	if onRollback != nil {
+		onRollback(rep.Rollback)
+	}
 	rep.Steps, err = m.Apply(ctx, rs, steps, progress)
 	if n := len(rep.Steps); n > 0 {
 		rep.VersionAfter = rep.Steps[n-1].VersionAfter

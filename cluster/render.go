@@ -104,6 +104,8 @@ func healthWord(m MemberState) string {
 	switch {
 	case m.Health:
 		return "ok"
+	case m.Reachable && m.State == "REMOVED":
+		return "reachable" // answers citadel, but is no longer in the set's config
 	case m.Reachable:
 		return "cut off"
 	}

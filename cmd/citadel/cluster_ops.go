@@ -126,7 +126,7 @@ func (e *env) clusterRejoin(c *cli.Context) error {
 		return err
 	}
 	defer ce.close()
-	rep, err := ce.mgr.Rejoin(c.Context, ce.sets[0], c.String("site"), e.stepPrinter())
+	rep, err := ce.mgr.Rejoin(c.Context, ce.sets[0], c.String("site"), e.rollbackPrinter(), e.stepPrinter())
 	if rep != nil {
 		if perr := e.printRejoin(rep); perr != nil {
 			return perr
@@ -143,15 +143,26 @@ func (e *env) printRejoin(rep *cluster.RejoinReport) error {
 		fmt.Fprintf(e.stdout, "%s: every member of %s is already in the set\n", rep.Set, rep.Site)
 		return nil
 	}
-	for _, r := range rep.Rollback {
-		fmt.Fprintf(e.stdout, "rollback: %s\n", r.Sentence())
-	}
 	fmt.Fprintf(e.stdout, "%s: site %s rejoined, config version %d → %d; primary stays %s\n", rep.Set, rep.Site, rep.VersionBefore, rep.VersionAfter, rep.Primary)
 	for _, m := range rep.Members {
 		fmt.Fprintf(e.stdout, "  %s %s (priority %g, votes %d)\n", m.Host, m.State, m.Priority, m.Votes)
 	}
 	fmt.Fprintf(e.stdout, "to move the primary back: citadel cluster switchover --rs %s --to-site %s\n", rep.Set, rep.Site)
 	return nil
+}
+
+// rollbackPrinter prints, before any member is added back, what each
+// returning member holds that mongod will roll back (table output only; the
+// JSON report carries it too).
+func (e *env) rollbackPrinter() func([]cluster.RollbackReport) {
+	if e.json {
+		return nil
+	}
+	return func(rs []cluster.RollbackReport) {
+		for _, r := range rs {
+			fmt.Fprintf(e.stdout, "rollback: %s\n", r.Sentence())
+		}
+	}
 }
 
 func orNone(s []string) string {
