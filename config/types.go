@@ -286,6 +286,15 @@ type Ingest struct {
 	MaxErrorRate float64 `yaml:"max_error_rate"`
 	BatchSize    int     `yaml:"batch_size"`
 	Workers      int     `yaml:"workers"`
+	// The key of the keyed hash that pseudonymises personal data
+	// (SuperSmartMarket employee names and emails).
+	PseudonymKeyEnv  string `yaml:"pseudonym_key_env"`
+	PseudonymKeyFile string `yaml:"pseudonym_key_file"`
+}
+
+// PseudonymKey resolves the pseudonymisation key ("" when none is named).
+func (in *Ingest) PseudonymKey() (string, error) {
+	return Secret{Env: in.PseudonymKeyEnv, File: in.PseudonymKeyFile}.Resolve()
 }
 
 // Site returns the site with that name, or nil.

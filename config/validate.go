@@ -235,6 +235,7 @@ func (v *validator) ingest() {
 	if in.MaxErrorRate < 0 || in.MaxErrorRate > 1 {
 		v.ps.at("ingest.max_error_rate", "write a fraction between 0 and 1, for example 0.01", "max_error_rate %v out of range", in.MaxErrorRate)
 	}
+	v.secret("ingest", "pseudonym_key", in.PseudonymKeyEnv, in.PseudonymKeyFile, false)
 	if in.BatchSize < 0 || in.Workers < 0 {
 		v.ps.at("ingest", "", "batch_size and workers cannot be negative")
 	}

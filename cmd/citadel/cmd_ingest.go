@@ -51,7 +51,7 @@ func ingestCommand(e *env) *cli.Command {
 				Flags: append(loadFlags(),
 					&cli.StringFlag{Name: "logs", Usage: "the logs workbook `FILE.xlsx` (sheet Logs)"},
 					&cli.BoolFlag{Name: "keep-personal-data", Usage: "store employee names and emails as they are (default: keyed pseudonyms; password hashes are never loaded)"},
-					&cli.StringFlag{Name: "pseudonym-key-env", Value: "CITADEL_PSEUDONYM_KEY", Usage: "environment `VARIABLE` holding the pseudonymisation key"}),
+					&cli.StringFlag{Name: "pseudonym-key-env", Usage: "environment `VARIABLE` holding the pseudonymisation key (default: the config's ingest.pseudonym_key_env or _file, else CITADEL_PSEUDONYM_KEY)"}),
 				Action: e.ingestSupermarket,
 			},
 		},
@@ -148,12 +148,36 @@ func (e *env) ingestSupermarket(c *cli.Context) error {
 	if err := requireArgs(c, 1, 1, "[--logs FILE.xlsx] FILE.xlsx"); err != nil {
 		return err
 	}
-	key := os.Getenv(c.String("pseudonym-key-env"))
+	key, err := pseudonymKey(c)
+	if err != nil {
+		return err
+	}
 	l, err := supermarket.New(c.Args().First(), c.String("logs"), []byte(key), c.Bool("keep-personal-data"))
 	if err != nil {
 		return fault.Usage(fmt.Sprintf("ingest supermarket: %v", err))
 	}
 	return e.runLoad(c, l)
+}
+
+// pseudonymKey resolves the pseudonymisation key: --pseudonym-key-env,
+// else the config's ingest.pseudonym_key_env or _file, else
+// $CITADEL_PSEUDONYM_KEY. An empty key is refused by the loader unless
+// personal data is kept.
+func pseudonymKey(c *cli.Context) (string, error) {
+	if name := c.String("pseudonym-key-env"); name != "" {
+		return os.Getenv(name), nil
+	}
+	cfg, err := ingestConfig(c, false)
+	if err != nil {
+		return "", err
+	}
+	if cfg != nil && cfg.Ingest != nil && (cfg.Ingest.PseudonymKeyEnv != "" || cfg.Ingest.PseudonymKeyFile != "") {
+		if c.Bool("keep-personal-data") {
+			return "", nil
+		}
+		return cfg.Ingest.PseudonymKey()
+	}
+	return os.Getenv("CITADEL_PSEUDONYM_KEY"), nil
 }
 
 // runLoad runs one load and prints its report, also when it fails.

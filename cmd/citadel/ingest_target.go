@@ -16,6 +16,7 @@ import (
 	"github.com/noscites/citadel/config"
 	"github.com/noscites/citadel/ingest"
 	"github.com/noscites/citadel/internal/fault"
+	"github.com/noscites/citadel/internal/mongoconn"
 )
 
 // defaultIngestDatabase is used when neither --database nor the config names one.
@@ -116,7 +117,7 @@ func (e *env) connect(c *cli.Context, cfg *config.Config, t *ingestTarget) (stri
 			hosts = append(hosts, m.Host)
 		}
 	}
-	opts, err := clientOptions(cfg.MongoDB)
+	opts, err := mongoconn.Options(cfg.MongoDB, "ingest")
 	if err != nil {
 		return "", err
 	}
