@@ -2,11 +2,13 @@ package restore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/noscites/citadel/backup/archive"
 	"github.com/noscites/citadel/backup/layout"
@@ -155,15 +157,19 @@ func (r *restorer) apply(ctx context.Context, a *oplog.Applier, docs *archive.Do
 	}
 }
 
-// finalCounts records each collection's size after replay.
+// finalCounts records each collection's size after replay (from its
+// statistics: a count with a filter would scan it on FerretDB).
 func (r *restorer) finalCounts(ctx context.Context, targets []*target) error {
 	for _, t := range targets {
 		if t.c.Type != "collection" {
 			continue
 		}
-		n, err := r.coll(t).CountDocuments(ctx, bson.D{})
+		n, err := Count(ctx, r.coll(t))
+		if ce := (mongo.CommandError{}); errors.As(err, &ce) && ce.Code == 26 { // NamespaceNotFound: dropped by the oplog
+			n, err = 0, nil
+		}
 		if err != nil {
-			return fmt.Errorf("count %s.%s: %w", t.db, t.to, err)
+			return fmt.Errorf("count %s.%s after replay: %w", t.db, t.to, err)
 		}
 		t.report.Final = n
 	}

@@ -1,10 +1,11 @@
 // Package restore puts a backup back into any MongoDB deployment: it
 // creates the collections with their options, inserts the documents in
-// parallel unordered batches, checks the inserted data against the
-// manifest's counts and content digests, builds the indexes, creates the
-// views, then replays the oplog to the backup's end optime or, through
-// archived PITR slices, to a chosen time. It needs nothing but the storage
-// and, for encrypted backups, the age identity.
+// parallel unordered w:majority batches, checks what the target
+// acknowledged (and, with ReadBack, what it returns when read back)
+// against the manifest's counts and content digests, builds the indexes,
+// creates the views, then replays the oplog to the backup's end optime or,
+// through archived PITR slices, to a chosen time. It needs nothing but the
+// storage and, for encrypted backups, the age identity.
 package restore
 
 import (
@@ -17,6 +18,7 @@ import (
 	"filippo.io/age"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"github.com/noscites/citadel/backup/digest"
 	"github.com/noscites/citadel/backup/manifest"
 	"github.com/noscites/citadel/backup/metadata"
 	"github.com/noscites/citadel/backup/progress"
@@ -38,11 +40,18 @@ type Options struct {
 	// entry whose wall time is not after it (zero: replay everything).
 	Slices []*manifest.Slice
 	Until  time.Time
-	// Parallelism is the number of collections restored at once (default 4)
-	// and BatchSize the documents per insert (default 1000).
-	Parallelism, BatchSize int
-	Progress               *progress.Tracker
-	Logger                 *slog.Logger
+	// ReadBack also reads every restored collection back when its load
+	// ends (a full scan, overlapped with the loading of the others) and
+	// compares the digest of what the target returns with the manifest.
+	// Without it the data is proved by the digest of the documents the
+	// target acknowledged and by the target's count (see verify.go).
+	ReadBack bool
+	// Parallelism is the number of collections restored at once (default
+	// 4), BatchSize the documents per insert (default 1000) and Writers the
+	// inserts in flight per collection (default 2).
+	Parallelism, BatchSize, Writers int
+	Progress                        *progress.Tracker
+	Logger                          *slog.Logger
 }
 
 // Collection is the outcome for one collection.
@@ -69,8 +78,18 @@ type Report struct {
 	ReachedTS    manifest.Timestamp `json:"reached_ts"`
 	ReachedWall  time.Time          `json:"reached_wall"`
 	Verified     bool               `json:"verified"`
-	Duration     time.Duration      `json:"duration_ns"`
+	// Verification says how: "acknowledged" (digest of the documents the
+	// target acknowledged, and its count) or "read-back" (that, and the
+	// digest of every collection read back from the target).
+	Verification string        `json:"verification"`
+	Duration     time.Duration `json:"duration_ns"`
 }
+
+// Verification methods.
+const (
+	VerifiedAcknowledged = "acknowledged"
+	VerifiedReadBack     = "read-back"
+)
 
 // target is one collection being restored.
 type target struct {
@@ -78,9 +97,14 @@ type target struct {
 	db, to string // target database and collection
 	md     *metadata.Metadata
 	report *Collection
+	// acked is the digest of the documents read from the backup that the
+	// target acknowledged; readBack, with ReadBack, the digest of what a
+	// scan of the target returned.
+	acked    digest.Digest
+	readBack *digest.Digest
 }
 
-// Run restores the backup. A data mismatch after insertion returns an error
+// Run restores the backup. A data mismatch after loading returns an error
 // wrapping fault.ErrVerification; existing non-empty collections without
 // Drop are refused (fault.ErrRefused) before anything is written.
 func Run(ctx context.Context, opts Options) (Report, error) {
@@ -127,6 +151,10 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		rep.Documents += c.Documents
 	}
 	rep.Verified = true
+	rep.Verification = VerifiedAcknowledged
+	if opts.ReadBack {
+		rep.Verification = VerifiedReadBack
+	}
 	rep.Duration = time.Since(start)
 	log.Info("restore done", "documents", rep.Documents, "oplog_applied", rep.OplogApplied, "duration", rep.Duration)
 	return rep, nil

@@ -78,6 +78,10 @@ func TestBackupCommandsWithoutConfig(t *testing.T) {
 	if code, _, errOut = runCLI(t, "", "-c", noConfig, "restore", m.ID, "--from", dir, "--to-uri", target, "--ns-from", "app.*", "--ns-to", "drill.*"); code != 4 {
 		t.Fatalf("restore over existing data: exit %d, want 4\n%s", code, errOut)
 	}
+	code, out, errOut = runCLI(t, "", "-c", noConfig, "restore", m.ID, "--from", dir, "--to-uri", target, "--ns-from", "app.*", "--ns-to", "drill2.*", "--read-back")
+	if code != 0 || !strings.Contains(out, "300 documents verified against the manifest (and read back)") {
+		t.Fatalf("restore --read-back: exit %d\n%s\n%s", code, out, errOut)
+	}
 
 	// Damage: verify exits 3 and names the key.
 	key := layout.Dir("main", m.ID) + m.Collections[0].Data.Key

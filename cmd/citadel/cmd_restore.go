@@ -24,7 +24,12 @@ func restoreCommand(e *env) *cli.Command {
 		Name:      "restore",
 		Usage:     "restore a backup (and, with --until, the archived oplog) into a replica set or URI",
 		ArgsUsage: "ID|latest",
-		Action:    e.restore,
+		Description: "Inserts the documents in parallel unordered w:majority batches, builds the indexes after the data, then replays\n" +
+			"the oplog to the backup's end (or, with --until, through the archived PITR slices). Before the replay each collection\n" +
+			"is verified against the manifest: the digest of the documents the target acknowledged (exactly the bytes read from\n" +
+			"the backup) and the target's own count must match the dumped ones (exit 3 otherwise). --read-back also reads every\n" +
+			"restored collection back and checks the digest of what the target returns: a full scan, for drills.",
+		Action: e.restore,
 		Flags: []cli.Flag{flagRS, flagStorage, flagFrom, flagBackup, flagIdentity,
 			&cli.StringFlag{Name: "to-rs", Usage: "target replica set `NAME` from the config"},
 			&cli.StringFlag{Name: "to-uri", Usage: "target `URI` (or set CITADEL_RESTORE_URI)", EnvVars: []string{"CITADEL_RESTORE_URI"}},
@@ -33,6 +38,7 @@ func restoreCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "ns-to", Usage: "…to `PATTERN` (each * carries over)"},
 			&cli.StringFlag{Name: "until", Usage: "replay the oplog up to `TIME` (RFC 3339), through archived PITR slices"},
 			&cli.BoolFlag{Name: "drop", Usage: "drop target collections that already exist"},
+			&cli.BoolFlag{Name: "read-back", Usage: "also read every restored collection back and check its digest (a full scan; for drills)"},
 			&cli.IntFlag{Name: "parallelism", Usage: "collections restored at once", Value: 4},
 		},
 	}
@@ -73,7 +79,7 @@ func (e *env) restore(c *cli.Context) error {
 	tr := progress.New()
 	stop := e.showProgress(c.Context, tr, "restore")
 	rep, err := restore.Run(c.Context, restore.Options{Storage: loc.st, Manifest: m, Identities: ids, Target: target, Namespaces: ns,
-		Drop: c.Bool("drop"), Slices: slices, Until: until, Parallelism: c.Int("parallelism"), Progress: tr, Logger: e.log.With("cmd", "restore")})
+		Drop: c.Bool("drop"), ReadBack: c.Bool("read-back"), Slices: slices, Until: until, Parallelism: c.Int("parallelism"), Progress: tr, Logger: e.log.With("cmd", "restore")})
 	stop()
 	if err != nil {
 		return err
@@ -81,8 +87,12 @@ func (e *env) restore(c *cli.Context) error {
 	if e.json {
 		return printJSON(e.stdout, rep)
 	}
-	fmt.Fprintf(e.stdout, "restored backup %s of %s: %d collections, %d documents verified against the manifest; %d oplog entries replayed (%d slices) up to %s in %s\n",
-		rep.Backup, rep.ReplicaSet, len(rep.Collections), rep.Documents, rep.OplogApplied, rep.Slices, rep.ReachedWall.Format(time.RFC3339Nano), rep.Duration.Round(time.Millisecond))
+	how := "by the digest of the acknowledged documents and the target's count"
+	if rep.Verification == restore.VerifiedReadBack {
+		how = "and read back"
+	}
+	fmt.Fprintf(e.stdout, "restored backup %s of %s: %d collections, %d documents verified against the manifest (%s); %d oplog entries replayed (%d slices) up to %s in %s\n",
+		rep.Backup, rep.ReplicaSet, len(rep.Collections), rep.Documents, how, rep.OplogApplied, rep.Slices, rep.ReachedWall.Format(time.RFC3339Nano), rep.Duration.Round(time.Millisecond))
 	return nil
 }
 

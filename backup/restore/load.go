@@ -1,0 +1,233 @@
+package restore
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/noscites/citadel/backup/archive"
+	"github.com/noscites/citadel/backup/digest"
+	"github.com/noscites/citadel/backup/oplog"
+)
+
+// maxBatchBytes closes a batch early when its documents are large; with
+// one document of MongoDB's largest size (16 MiB) alone in its batch, the
+// insert command stays within the 16 MiB + 16 KiB a command may have.
+const maxBatchBytes = 8 << 20
+
+// data loads every collection, collections in parallel. With ReadBack a
+// collection is read back as soon as its own load ends, while the others
+// still load.
+func (r *restorer) data(ctx context.Context, targets []*target) error {
+	r.opts.Progress.SetPhase("insert")
+	var total int64
+	for _, t := range targets {
+		total += t.c.Documents
+	}
+	r.opts.Progress.AddCollections(len(targets), total)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(cmp.Or(r.opts.Parallelism, 4))
+	for _, t := range targets {
+		if t.c.Type != "collection" {
+			r.opts.Progress.CollectionDone()
+			continue
+		}
+		g.Go(func() error {
+			if err := r.insert(gctx, t); err != nil {
+				return fmt.Errorf("restore %s into %s.%s: %w", t.c.Namespace(), t.db, t.to, err)
+			}
+			if r.opts.ReadBack {
+				d, err := Digest(gctx, r.coll(t))
+				if err != nil {
+					return fmt.Errorf("read back %s.%s: %w", t.db, t.to, err)
+				}
+				t.readBack = &d
+			}
+			r.opts.Progress.CollectionDone()
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// batch is one insert: raw documents as read from the backup, and their
+// digest, merged into the collection's once the target acknowledges them.
+type batch struct {
+	docs  []bson.Raw
+	sum   digest.Digest
+	bytes int64
+}
+
+// insert streams one collection into unordered w:majority insert
+// commands, with Writers batches in flight so reading and writing overlap.
+func (r *restorer) insert(ctx context.Context, t *target) error {
+	docs, err := archive.OpenData(ctx, r.opts.Storage, r.opts.Manifest, t.c, r.opts.Identities)
+	if err != nil {
+		return err
+	}
+	defer docs.Close()
+	in := inserter{db: r.opts.Target.Database(t.db), coll: t.to, bypass: hasValidator(t.md)}
+	writers := cmp.Or(r.opts.Writers, 2)
+	batches := make(chan *batch, writers)
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	for range writers {
+		g.Go(func() error {
+			for b := range batches {
+				if err := in.insert(gctx, b.docs); err != nil {
+					return err
+				}
+				mu.Lock()
+				t.acked.Merge(b.sum)
+				mu.Unlock()
+				r.opts.Progress.Add(int64(len(b.docs)), b.bytes)
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		defer close(batches)
+		return readBatches(gctx, docs, cmp.Or(r.opts.BatchSize, 1000), batches)
+	})
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	t.report.Documents = t.acked.Count()
+	return nil
+}
+
+// readBatches cuts the stream into batches of size documents (fewer when
+// they would pass maxBatchBytes), digesting each document as it is read.
+func readBatches(ctx context.Context, docs *archive.Docs, size int, out chan<- *batch) error {
+	b := &batch{docs: make([]bson.Raw, 0, size)}
+	send := func() error {
+		select {
+		case out <- b:
+			b = &batch{docs: make([]bson.Raw, 0, size)}
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	for {
+		doc, err := docs.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if len(b.docs) > 0 && b.bytes+int64(len(doc)) > maxBatchBytes {
+			if err := send(); err != nil {
+				return err
+			}
+		}
+		b.docs = append(b.docs, doc)
+		b.sum.Add(doc)
+		b.bytes += int64(len(doc))
+		if len(b.docs) == size {
+			if err := send(); err != nil {
+				return err
+			}
+		}
+	}
+	if len(b.docs) > 0 {
+		return send()
+	}
+	return nil
+}
+
+// inserter writes batches of raw documents into one collection.
+type inserter struct {
+	db     *mongo.Database
+	coll   string
+	bypass bool // bypassDocumentValidation: the collection has a validator
+}
+
+// command builds an unordered w:majority insert of docs. The documents go
+// into it byte for byte: nothing decodes or re-encodes them.
+func (in inserter) command(docs []bson.Raw) bson.Raw {
+	size := 128 + len(in.coll)
+	for _, d := range docs {
+		size += len(d) + 8
+	}
+	idx, cmd := bsoncore.AppendDocumentStart(make([]byte, 0, size))
+	cmd = bsoncore.AppendStringElement(cmd, "insert", in.coll)
+	aidx, cmd := bsoncore.AppendArrayElementStart(cmd, "documents")
+	for i, d := range docs {
+		cmd = bsoncore.AppendDocumentElement(cmd, strconv.Itoa(i), d)
+	}
+	cmd, _ = bsoncore.AppendArrayEnd(cmd, aidx)
+	cmd = bsoncore.AppendBooleanElement(cmd, "ordered", false)
+	if in.bypass {
+		cmd = bsoncore.AppendBooleanElement(cmd, "bypassDocumentValidation", true)
+	}
+	widx, cmd := bsoncore.AppendDocumentElementStart(cmd, "writeConcern")
+	cmd = bsoncore.AppendStringElement(cmd, "w", "majority")
+	cmd, _ = bsoncore.AppendDocumentEnd(cmd, widx)
+	cmd, _ = bsoncore.AppendDocumentEnd(cmd, idx)
+	return cmd
+}
+
+// insert inserts one batch, retrying after transient failures (a closed
+// connection, an election); on a retry, duplicate keys are the documents
+// the failed attempt already wrote. Success means the server counted
+// every document of the batch as inserted and majority-committed.
+func (in inserter) insert(ctx context.Context, docs []bson.Raw) error {
+	cmd := in.command(docs)
+	for attempt := 0; ; attempt++ {
+		n, err := in.run(ctx, cmd)
+		switch {
+		case err == nil && n == int64(len(docs)):
+			return nil
+		case err == nil:
+			return fmt.Errorf("insert into %s: the server acknowledged %d of %d documents and reported no error", in.coll, n, len(docs))
+		case attempt > 0 && onlyDuplicates(err):
+			return nil
+		case !oplog.Transient(err) || attempt >= 5:
+			return fmt.Errorf("insert into %s: %w", in.coll, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 500 * time.Millisecond):
+		}
+	}
+}
+
+// run sends the command and returns the server's count of inserted
+// documents.
+func (in inserter) run(ctx context.Context, cmd bson.Raw) (int64, error) {
+	raw, err := in.db.RunCommand(ctx, cmd).Raw()
+	if err != nil {
+		return 0, err
+	}
+	n, ok := raw.Lookup("n").AsInt64OK()
+	if !ok {
+		return 0, fmt.Errorf("insert into %s: no count in the reply %s", in.coll, raw)
+	}
+	return n, nil
+}
+
+func onlyDuplicates(err error) bool {
+	var we mongo.WriteException
+	if !errors.As(err, &we) || we.WriteConcernError != nil || len(we.WriteErrors) == 0 {
+		return false
+	}
+	for _, e := range we.WriteErrors {
+		if e.Code != 11000 {
+			return false
+		}
+	}
+	return true
+}
