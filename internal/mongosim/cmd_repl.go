@@ -24,13 +24,20 @@ func (r *request) replSetInitiate(context.Context) ([]byte, error) {
 		return nil, err
 	}
 	m := r.cn.m
-	c, err := r.configArg()
-	if err != nil {
-		return nil, err
+	var c *replset.Config
+	// No document, or an empty one ({}, what mongosh's rs.initiate() sends),
+	// is no config: mongod then initiates a one-member set of itself.
+	if d, ok := r.body.Lookup(r.name).DocumentOK(); ok && len(d) > 5 {
+		var err error
+		if c, err = replset.ParseConfig(d); err != nil {
+			return nil, err
+		}
 	}
+	var info bson.D
 	if c == nil {
 		c, _ = replset.ParseConfig(mustMarshal(bson.D{{Key: "_id", Value: m.set.name}, {Key: "version", Value: 1},
 			{Key: "members", Value: bson.A{bson.D{{Key: "_id", Value: 0}, {Key: "host", Value: m.host}}}}}))
+		info = bson.D{{Key: "info2", Value: "no configuration specified. Using a default configuration for the set"}}
 	}
 	m.writeMu.Lock()
 	defer m.writeMu.Unlock()
@@ -45,7 +52,7 @@ func (r *request) replSetInitiate(context.Context) ([]byte, error) {
 	m.appendLocked(e)
 	m.set.handleEventsLocked(m.set.rs.TakeEvents())
 	m.set.refreshTopologyLocked()
-	return r.ok(nil), nil
+	return r.ok(info), nil
 }
 
 func mustMarshal(v any) bson.Raw {
