@@ -33,14 +33,13 @@ const (
 // Paris; l1 and the hidden lb in Lyon), a one-member scratch set to restore
 // into, a real MinIO with a bucket per site, and a citadel config.
 type bkWorld struct {
-	sim      *mongosim.Sim
-	host     map[string]string
-	minio    *testbed.MinIO
-	cfg      string
-	env      []string
-	lyon     storage.Storage // the backup bucket, read directly by tests
-	scratch  string          // hosts of the scratch set
-	scratch2 string
+	sim     *mongosim.Sim
+	host    map[string]string
+	minio   *testbed.MinIO
+	cfg     string
+	env     []string
+	lyon    storage.Storage // the backup bucket, read directly by tests
+	scratch string          // host of the one-member scratch set
 }
 
 // bkOptions vary the config.
@@ -69,9 +68,8 @@ func bkStart(t *testing.T, o bkOptions) *bkWorld {
 		}
 		main.Members = append(main.Members, m)
 	}
-	// Two members: mongosim deadlocks initiating a one-member set (reported).
-	w.scratch, w.scratch2 = testbed.FreeAddr(t), testbed.FreeAddr(t)
-	scratch := config.ReplicaSet{Name: "scratch", Members: []config.Member{{Host: w.scratch, Site: "paris"}, {Host: w.scratch2, Site: "paris"}}}
+	w.scratch = testbed.FreeAddr(t)
+	scratch := config.ReplicaSet{Name: "scratch", Members: []config.Member{{Host: w.scratch, Site: "paris"}}}
 	scratch.Settings = main.Settings
 	sim, err := mongosim.Start(context.Background(), mongosim.Options{Sets: []config.ReplicaSet{main, scratch}, DataDir: t.TempDir(),
 		ElectionTimeout: bkElection, HeartbeatInterval: bkHeartbeat, OplogMaxBytes: 512 << 20})
@@ -116,8 +114,8 @@ func (w *bkWorld) writeConfig(t *testing.T, main config.ReplicaSet, o bkOptions)
 	for _, m := range main.Members {
 		fmt.Fprintf(&b, "      - {host: %q, site: %s, priority: %v, votes: %d, hidden: %v}\n", m.Host, m.Site, m.EffectivePriority(), m.EffectiveVotes(), m.Hidden)
 	}
-	fmt.Fprintf(&b, "  - name: scratch\n    settings: {election_timeout: %s, heartbeat_interval: %s}\n    members:\n      - {host: %q, site: paris}\n      - {host: %q, site: paris}\n",
-		bkElection, bkHeartbeat, w.scratch, w.scratch2)
+	fmt.Fprintf(&b, "  - name: scratch\n    settings: {election_timeout: %s, heartbeat_interval: %s}\n    members:\n      - {host: %q, site: paris}\n",
+		bkElection, bkHeartbeat, w.scratch)
 	b.WriteString("storages:\n")
 	for _, s := range []struct{ name, site, bucket string }{{"minio-lyon", "lyon", "backups-lyon"}, {"minio-paris", "paris", "backups-paris"}} {
 		fmt.Fprintf(&b, "  - name: %s\n    site: %s\n    s3: {endpoint: %q, bucket: %s, prefix: citadel, access_key_env: BK_AK, secret_key_env: BK_SK}\n", s.name, s.site, w.minio.Endpoint, s.bucket)
@@ -178,9 +176,9 @@ func bkDirect(t *testing.T, host string) *mongo.Client {
 	return c
 }
 
-// set connects to the main set through discovery (writes go to the primary).
+// set connects to a set through discovery (writes go to the primary).
 func (w *bkWorld) set(t *testing.T, name string) *mongo.Client {
-	hosts := []string{w.scratch, w.scratch2}
+	hosts := []string{w.scratch}
 	if name == "main" {
 		hosts = []string{w.host["p1"], w.host["p2"], w.host["l1"]}
 	}
