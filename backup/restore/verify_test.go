@@ -69,7 +69,8 @@ func TestRestoreVerification(t *testing.T) {
 }
 
 // TestCount: the target's count comes from its collection statistics and
-// matches the documents; a missing collection is NamespaceNotFound.
+// matches the documents, 0 for an empty collection; a missing collection
+// is NamespaceNotFound.
 func TestCount(t *testing.T) {
 	ctx := context.Background()
 	c := connect(t, testbed.StartFerretDBT(t).URI())
@@ -80,6 +81,12 @@ func TestCount(t *testing.T) {
 	n, err := restore.Count(ctx, c.Database("app").Collection("users"))
 	if err != nil || n != 699 {
 		t.Fatalf("count: %d, %v", n, err)
+	}
+	if err := c.Database("app").CreateCollection(ctx, "empty"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := restore.Count(ctx, c.Database("app").Collection("empty")); err != nil || n != 0 {
+		t.Fatalf("count of an empty collection: %d, %v", n, err)
 	}
 	_, err = restore.Count(ctx, c.Database("app").Collection("missing"))
 	var ce mongo.CommandError
