@@ -25,9 +25,8 @@ func benchDoc(i int) bson.D {
 		{Key: "tags", Value: bson.A{"a", "b"}}, {Key: "note", Value: strings.Repeat("x", 60)}}
 }
 
-// loadAndScan inserts benchDocs documents in batches of 1000 and reads them
-// all back, returning both durations.
-func loadAndScan(b *testing.B, c *mongo.Client, coll string) (time.Duration, time.Duration) {
+// load inserts benchDocs documents in batches of 1000.
+func load(b *testing.B, c *mongo.Client, coll string) time.Duration {
 	ctx := context.Background()
 	col := c.Database("bench").Collection(coll)
 	start := time.Now()
@@ -40,9 +39,14 @@ func loadAndScan(b *testing.B, c *mongo.Client, coll string) (time.Duration, tim
 			b.Fatal(err)
 		}
 	}
-	ins := time.Since(start)
-	start = time.Now()
-	cur, err := col.Find(ctx, bson.D{})
+	return time.Since(start)
+}
+
+// scan reads the whole collection back.
+func scan(b *testing.B, c *mongo.Client, coll string) time.Duration {
+	ctx := context.Background()
+	start := time.Now()
+	cur, err := c.Database("bench").Collection(coll).Find(ctx, bson.D{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -53,7 +57,13 @@ func loadAndScan(b *testing.B, c *mongo.Client, coll string) (time.Duration, tim
 	if n != benchDocs {
 		b.Fatalf("scanned %d", n)
 	}
-	return ins, time.Since(start)
+	return time.Since(start)
+}
+
+// bestScan scans twice and keeps the faster: the first scan after a load
+// can pay for the storage engine settling, which is not the proxy's cost.
+func bestScan(b *testing.B, c *mongo.Client, coll string) time.Duration {
+	return min(scan(b, c, coll), scan(b, c, coll))
 }
 
 // BenchmarkDataPath compares inserts and a full scan through a mongosim
@@ -74,8 +84,11 @@ func BenchmarkDataPath(b *testing.B) {
 	warm(b, directC, "warm_direct")
 	warm(b, viaSim, "warm_sim")
 	for i := 0; i < b.N; i++ {
-		dIns, dScan := loadAndScan(b, directC, fmt.Sprintf("direct%d", i))
-		sIns, sScan := loadAndScan(b, viaSim, fmt.Sprintf("sim%d", i))
+		dColl, sColl := fmt.Sprintf("direct%d", i), fmt.Sprintf("sim%d", i)
+		dIns := load(b, directC, dColl)
+		sIns := load(b, viaSim, sColl)
+		dScan := bestScan(b, directC, dColl)
+		sScan := bestScan(b, viaSim, sColl)
 		b.Logf("%d docs: insert direct %v, via mongosim %v (ratio %.2f); full scan direct %v, via mongosim %v (ratio %.2f)",
 			benchDocs, dIns.Round(time.Millisecond), sIns.Round(time.Millisecond), float64(sIns)/float64(dIns),
 			dScan.Round(time.Millisecond), sScan.Round(time.Millisecond), float64(sScan)/float64(dScan))
