@@ -129,11 +129,62 @@ func setUsageHandlers(c *cli.Command) {
 	}
 }
 
-// requireArgs checks the number of positional arguments.
+// requireArgs checks the number of positional arguments (see positional).
 func requireArgs(c *cli.Context, min, max int, usage string) error {
-	n := c.NArg()
-	if n < min || (max >= 0 && n > max) {
-		return fault.Usage(fmt.Sprintf("%s: usage: citadel %s %s", c.Command.FullName(), c.Command.FullName(), usage))
+	_, err := positional(c, min, max, usage)
+	return err
+}
+
+// positional returns the positional arguments, applying flags written
+// after them: cli.md writes `backup verify ID --read-data` and `restore ID
+// --to-uri URI`, while urfave/cli stops parsing flags at the first
+// positional argument. Every command reads its arguments through here, so
+// flags may come before or after them everywhere.
+func positional(c *cli.Context, minN, maxN int, usage string) ([]string, error) {
+	args := c.Args().Slice()
+	var pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			pos = append(pos, a)
+			continue
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		f := lookupFlag(c.Command.Flags, name)
+		if f == nil {
+			return nil, fault.Usage(fmt.Sprintf("%s: unknown flag %s", c.Command.FullName(), a))
+		}
+		if _, isBool := f.(*cli.BoolFlag); isBool && !hasValue {
+			value, hasValue = "true", true
+		}
+		if !hasValue {
+			if i+1 >= len(args) {
+				return nil, fault.Usage(fmt.Sprintf("%s: flag %s needs a value", c.Command.FullName(), a))
+			}
+			i++
+			value = args[i]
+		}
+		if err := c.Set(f.Names()[0], value); err != nil {
+			return nil, fault.Usage(fmt.Sprintf("%s: %s: %v", c.Command.FullName(), a, err))
+		}
+	}
+	if len(pos) < minN || maxN >= 0 && len(pos) > maxN {
+		return nil, fault.Usage(fmt.Sprintf("%s: usage: citadel %s %s", c.Command.FullName(), c.Command.FullName(), usage))
+	}
+	return pos, nil
+}
+
+func lookupFlag(flags []cli.Flag, name string) cli.Flag {
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return f
+			}
+		}
 	}
 	return nil
 }

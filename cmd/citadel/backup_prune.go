@@ -91,14 +91,7 @@ func (e *env) printPrune(r catalog.PruneResult) {
 }
 
 func (e *env) backupCopy(c *cli.Context) error {
-	if err := withID(c); err != nil {
-		return err
-	}
-	loc, err := e.readLocation(c)
-	if err != nil {
-		return err
-	}
-	m, err := e.findBackup(c, loc)
+	loc, m, err := e.openBackup(c)
 	if err != nil {
 		return err
 	}

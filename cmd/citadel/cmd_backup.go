@@ -179,25 +179,25 @@ func (e *env) backupList(c *cli.Context) error {
 	return nil
 }
 
-func (e *env) findBackup(c *cli.Context, loc *location) (*manifest.Manifest, error) {
-	return catalog.Find(c.Context, loc.st, loc.rs, c.Args().First())
-}
-
-// withID applies flags written after the ID and checks there is one ID.
-func withID(c *cli.Context) error {
-	_, err := positional(c, 1, 1, "ID|latest [flags]")
-	return err
-}
-
-func (e *env) backupShow(c *cli.Context) error {
-	if err := withID(c); err != nil {
-		return err
+// openBackup reads the one ID argument (applying flags written after it),
+// opens the storage and finds the backup's manifest.
+func (e *env) openBackup(c *cli.Context) (*location, *manifest.Manifest, error) {
+	if _, err := positional(c, 1, 1, "ID|latest [flags]"); err != nil {
+		return nil, nil, err
 	}
 	loc, err := e.readLocation(c)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	m, err := e.findBackup(c, loc)
+	m, err := catalog.Find(c.Context, loc.st, loc.rs, c.Args().First())
+	if err != nil {
+		return nil, nil, err
+	}
+	return loc, m, nil
+}
+
+func (e *env) backupShow(c *cli.Context) error {
+	loc, m, err := e.openBackup(c)
 	if err != nil {
 		return err
 	}
@@ -221,14 +221,7 @@ func (e *env) backupShow(c *cli.Context) error {
 }
 
 func (e *env) backupVerify(c *cli.Context) error {
-	if err := withID(c); err != nil {
-		return err
-	}
-	loc, err := e.readLocation(c)
-	if err != nil {
-		return err
-	}
-	m, err := e.findBackup(c, loc)
+	loc, m, err := e.openBackup(c)
 	if err != nil {
 		return err
 	}

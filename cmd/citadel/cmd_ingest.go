@@ -105,10 +105,11 @@ func (e *env) ingestAirbnb(c *cli.Context) error {
 }
 
 func (e *env) ingestDVF(c *cli.Context) error {
-	if err := requireArgs(c, 1, -1, "FILE..."); err != nil {
+	files, err := positional(c, 1, -1, "FILE...")
+	if err != nil {
 		return err
 	}
-	return e.runLoad(c, dvf.New(c.Args().Slice()...))
+	return e.runLoad(c, dvf.New(files...))
 }
 
 func (e *env) ingestEdStats(c *cli.Context) error {

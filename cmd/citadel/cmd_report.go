@@ -32,16 +32,17 @@ type answer struct {
 }
 
 func (e *env) report(c *cli.Context) error {
-	if err := requireArgs(c, 1, 2, "DATASET [QUESTION]"); err != nil {
+	pos, err := positional(c, 1, 2, "DATASET [QUESTION]")
+	if err != nil {
 		return err
 	}
-	ds, err := catalog.Find(c.Args().Get(0))
+	ds, err := catalog.Find(pos[0])
 	if err != nil {
 		return fault.Usage(err.Error())
 	}
 	probes := ds.Probes
-	if q := c.Args().Get(1); q != "" {
-		p, err := ds.Probe(q)
+	if len(pos) == 2 {
+		p, err := ds.Probe(pos[1])
 		if err != nil {
 			return fault.Usage(err.Error())
 		}

@@ -96,3 +96,18 @@ func TestExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestFlagsAfterArguments: every command accepts flags after its
+// positional arguments, as cli.md writes them.
+func TestFlagsAfterArguments(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "none.yaml")
+	code, out, errOut := runCLI(t, "", "--config", cfg, "ingest", "dvf",
+		"../../ingest/dvf/testdata/valeursfoncieres-2022.txt", "../../ingest/dvf/testdata/valeursfoncieres-2022.txt", "--dry-run", "--max-error-rate", "1")
+	if code != 0 || !strings.Contains(out, "valeursfoncieres-2022.txt") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, _, errOut = runCLI(t, "", "--config", cfg, "ingest", "dvf", "x.txt", "--no-such-flag")
+	if code != 2 || !strings.Contains(errOut, "unknown flag --no-such-flag") {
+		t.Fatalf("unknown flag after args: exit %d %s", code, errOut)
+	}
+}
