@@ -43,11 +43,12 @@ func OpenStorage(cfg *config.Storage) (storage.Storage, error) {
 		if err != nil {
 			return nil, fmt.Errorf("storage %s: secret key: %w", cfg.Name, err)
 		}
-		c := s3.Config{Endpoint: cfg.S3.Endpoint, Bucket: cfg.S3.Bucket, Region: cfg.S3.Region, Prefix: cfg.S3.Prefix, AccessKey: ak, SecretKey: sk}
-		if t := cfg.S3.TLS; t != nil && t.Enabled {
-			c.Secure, c.CAFile, c.Insecure = true, t.CAFile, t.InsecureSkipVerify
+		tc, err := cfg.S3.TLS.ClientConfig("storage " + cfg.Name)
+		if err != nil {
+			return nil, err
 		}
-		return s3.New(c)
+		return s3.New(s3.Config{Endpoint: cfg.S3.Endpoint, Bucket: cfg.S3.Bucket, Region: cfg.S3.Region, Prefix: cfg.S3.Prefix,
+			AccessKey: ak, SecretKey: sk, Secure: tc != nil, TLS: tc})
 	}
 	return nil, fmt.Errorf("storage %s has no backend", cfg.Name)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -16,6 +15,7 @@ import (
 	"github.com/noscites/citadel/backup/manifest"
 	"github.com/noscites/citadel/config"
 	"github.com/noscites/citadel/internal/fault"
+	"github.com/noscites/citadel/internal/mongoconn"
 )
 
 // Member is a replica-set member as configured and as seen live.
@@ -72,34 +72,7 @@ func ChooseSource(members []Member, site string, src config.Source) (Member, err
 
 // ClientOptions are the driver options for citadel's MongoDB settings.
 func ClientOptions(cfg config.MongoDB) (*options.ClientOptions, error) {
-	o := options.Client().SetAppName(cmpOr(cfg.AppName, "citadel"))
-	if cfg.ConnectTimeout > 0 {
-		o.SetConnectTimeout(cfg.ConnectTimeout.D()).SetServerSelectionTimeout(cfg.ConnectTimeout.D())
-	} else {
-		o.SetServerSelectionTimeout(15 * time.Second)
-	}
-	if a := cfg.Auth; a != nil {
-		pw, err := a.Password()
-		if err != nil {
-			return nil, fmt.Errorf("mongodb password: %w", err)
-		}
-		o.SetAuth(options.Credential{AuthMechanism: a.Mechanism, Username: a.Username, Password: pw, AuthSource: cmpOr(a.Source, "admin")})
-	}
-	if t := cfg.TLS; t != nil && t.Enabled {
-		tc, err := tlsConfig(t)
-		if err != nil {
-			return nil, err
-		}
-		o.SetTLSConfig(tc)
-	}
-	return o, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
+	return mongoconn.Options(cfg, "backup")
 }
 
 // ConnectSet connects to a configured replica set (discovery by set name).

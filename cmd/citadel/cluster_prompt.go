@@ -13,9 +13,8 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"github.com/noscites/citadel/backup"
 	"github.com/noscites/citadel/backup/storage"
-	"github.com/noscites/citadel/backup/storage/fs"
-	"github.com/noscites/citadel/backup/storage/s3"
 	"github.com/noscites/citadel/cluster"
 	"github.com/noscites/citadel/config"
 )
@@ -119,31 +118,12 @@ func (e *env) failoverSaver(c *cli.Context, cfg *config.Config, site string) (cl
 	if pick == nil {
 		return local, nil
 	}
-	st, err := openStorageForSave(pick)
+	st, err := backup.OpenStorage(pick)
 	if err != nil {
 		e.log.Warn("storage unusable for the saved config; saving locally", "storage", pick.Name, "err", err)
 		return local, nil
 	}
 	return fallbackSaver{primary: storageSaver{st}, local: local, log: e.log}, nil
-}
-
-func openStorageForSave(s *config.Storage) (storage.Storage, error) {
-	if s.Filesystem != nil {
-		return fs.New(s.Filesystem.Path)
-	}
-	ak, err := s.S3.AccessKey()
-	if err != nil {
-		return nil, err
-	}
-	sk, err := s.S3.SecretKey()
-	if err != nil {
-		return nil, err
-	}
-	sc := s3.Config{Endpoint: s.S3.Endpoint, Bucket: s.S3.Bucket, Region: s.S3.Region, Prefix: s.S3.Prefix, AccessKey: ak, SecretKey: sk}
-	if t := s.S3.TLS; t != nil && t.Enabled {
-		sc.Secure, sc.CAFile, sc.Insecure = true, t.CAFile, t.InsecureSkipVerify
-	}
-	return s3.New(sc)
 }
 
 // storageSaver saves into a backup storage.

@@ -12,13 +12,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"iter"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -42,9 +40,10 @@ type Config struct {
 	Prefix    string // key prefix inside the bucket, without leading "/"
 	AccessKey string
 	SecretKey string
-	Secure    bool   // https
-	CAFile    string // PEM file of the CA that signed the server's certificate
-	Insecure  bool   // skip certificate verification (tests only)
+	Secure    bool // https
+	// TLS is the client TLS configuration for https (CA, client
+	// certificate); nil uses the system's roots.
+	TLS *tls.Config
 	// PartSize is the multipart part size (default 16 MiB, minimum 5 MiB).
 	PartSize int64
 }
@@ -103,19 +102,9 @@ func transport(cfg Config) (http.RoundTripper, error) {
 	if !cfg.Secure {
 		return t, nil
 	}
-	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.Insecure} //nolint:gosec // operator's explicit choice
-	if cfg.CAFile != "" {
-		pem, err := os.ReadFile(cfg.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("open s3 storage: read CA file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("open s3 storage: no certificate in CA file %s", cfg.CAFile)
-		}
-		tc.RootCAs = pool
+	if cfg.TLS != nil {
+		t.TLSClientConfig = cfg.TLS
 	}
-	t.TLSClientConfig = tc
 	return t, nil
 }
 
