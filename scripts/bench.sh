@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs the benchmarks; each prints its ratio against a baseline measured in
-# the same run. Timings are printed, never asserted.
+# the same run. Timings are printed, never asserted. BENCH=regexp selects.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs=$(go list ./... | while read -r p; do
-  if go test -list '^Benchmark' "$p" 2>/dev/null | grep -q '^Benchmark'; then echo "$p"; fi
-done)
-if [ -z "$pkgs" ]; then echo "no benchmarks yet"; exit 0; fi
-# shellcheck disable=SC2086
-go test -run '^$' -bench . -benchtime "${BENCHTIME:-1x}" -timeout 60m $pkgs
+pkgs=()
+for p in $(go list ./...); do
+  list=$(go test -list '^Benchmark' "$p" 2>/dev/null || true)
+  if grep -q '^Benchmark' <<<"$list"; then pkgs+=("$p"); fi
+done
+if [ ${#pkgs[@]} -eq 0 ]; then echo "no benchmarks found"; exit 1; fi
+go test -run '^$' -bench "${BENCH:-.}" -benchtime "${BENCHTIME:-1x}" -timeout 90m -v "${pkgs[@]}" \
+  | grep -v -E '^=== (RUN|PAUSE|CONT)'
