@@ -9,7 +9,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/noscites/citadel/internal/fault"
 	"github.com/noscites/citadel/test/testbed"
@@ -59,13 +58,7 @@ func things(n int, bump int) []Doc {
 
 func testDB(t *testing.T) *mongo.Database {
 	t.Helper()
-	srv := testbed.StartFerretDBT(t)
-	c, err := mongo.Connect(options.Client().ApplyURI(srv.URI()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Disconnect(context.Background()) })
-	return c.Database("ingest_test")
+	return testbed.Connect(t, testbed.StartFerretDBT(t).URI()).Database("ingest_test")
 }
 
 func TestSinkReload(t *testing.T) {

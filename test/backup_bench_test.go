@@ -19,8 +19,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/noscites/citadel/backup/archive"
+	"github.com/noscites/citadel/backup/backuptest"
 	"github.com/noscites/citadel/backup/layout"
-	"github.com/noscites/citadel/backup/manifest"
 	"github.com/noscites/citadel/backup/restore"
 	"github.com/noscites/citadel/backup/snapshot"
 	"github.com/noscites/citadel/backup/storage"
@@ -74,15 +74,6 @@ func benchMinIO(b *testing.B, bucket string) *s3.Storage {
 	return st
 }
 
-func benchClient(b *testing.B, uri string) *mongo.Client {
-	c, err := mongo.Connect(options.Client().ApplyURI(uri))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { c.Disconnect(context.Background()) })
-	return c
-}
-
 func benchCodec(b *testing.B) stream.Codec {
 	id, err := age.GenerateX25519Identity()
 	if err != nil {
@@ -102,7 +93,7 @@ func ratio(b *testing.B, what string, base, got float64, unit, target string) {
 // collections, one after the other, on the same FerretDB.
 func BenchmarkBackupVsScan(b *testing.B) {
 	ctx := context.Background()
-	c := benchClient(b, testbed.StartFerretDBT(b).URI())
+	c := testbed.Connect(b, testbed.StartFerretDBT(b).URI())
 	benchSeed(b, c, "bench", benchColls, benchDocs)
 	st := benchMinIO(b, "bench")
 	codec := benchCodec(b)
@@ -166,27 +157,16 @@ func BenchmarkPipelineVsRawUpload(b *testing.B) {
 // (which also scans every restored collection, overlapped with loading).
 func BenchmarkRestoreVsInsertMany(b *testing.B) {
 	ctx := context.Background()
-	src := benchClient(b, testbed.StartFerretDBT(b).URI())
+	src := testbed.Connect(b, testbed.StartFerretDBT(b).URI())
 	benchSeed(b, src, "bench", benchColls, benchDocs)
 	st := benchMinIO(b, "restore")
 	codec := benchCodec(b)
 	id, _ := age.GenerateX25519Identity()
 	codec.Recipients = []age.Recipient{id.Recipient()}
-	w := archive.NewWriter(st, "bench", layout.NewID(time.Now()), codec, nil, storage.PutOptions{})
-	colls, err := snapshot.Dump(ctx, src, w, snapshot.Options{Parallelism: 4}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		b.Fatal(err)
-	}
-	m := &manifest.Manifest{Tool: "bench", Collections: colls}
-	if m.Oplog, err = w.Oplog(ctx, func(archive.Emit) error { return nil }); err != nil {
-		b.Fatal(err)
-	}
-	if err := w.Commit(ctx, m); err != nil {
-		b.Fatal(err)
-	}
+	m := backuptest.Dump(b, src, st, backuptest.Options{ReplicaSet: "bench", Recipients: codec.Recipients, Parallelism: 4})
 	total := float64(benchColls * benchDocs)
 	for b.Loop() {
-		dst := benchClient(b, testbed.StartFerretDBT(b).URI())
+		dst := testbed.Connect(b, testbed.StartFerretDBT(b).URI())
 		start := time.Now()
 		benchSeed(b, dst, "plain", benchColls, benchDocs)
 		plain := total / time.Since(start).Seconds()
@@ -218,7 +198,7 @@ func BenchmarkRestoreVsInsertMany(b *testing.B) {
 // (so FerretDB's memory is not counted) and reports its peak RSS.
 func BenchmarkBackupPeakRSS(b *testing.B) {
 	uri := testbed.StartFerretDBT(b).URI()
-	c := benchClient(b, uri)
+	c := testbed.Connect(b, uri)
 	const docs = 1_000_000 // ~1 KiB each: 1 GB of BSON
 	ctx := context.Background()
 	big := strings.Repeat("x", 960)

@@ -13,21 +13,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"filippo.io/age"
 	"github.com/klauspost/compress/zstd"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/noscites/citadel/backup/archive"
-	"github.com/noscites/citadel/backup/layout"
-	"github.com/noscites/citadel/backup/manifest"
-	"github.com/noscites/citadel/backup/snapshot"
-	"github.com/noscites/citadel/backup/storage"
+	"github.com/noscites/citadel/backup/backuptest"
 	"github.com/noscites/citadel/backup/storage/fs"
-	"github.com/noscites/citadel/backup/stream"
 	"github.com/noscites/citadel/test/testbed"
 )
 
@@ -40,11 +33,7 @@ import (
 // source's documents.
 func TestRestoreWithoutCitadelRecipe(t *testing.T) {
 	ctx := context.Background()
-	src, err := mongo.Connect(options.Client().ApplyURI(testbed.StartFerretDBT(t).URI()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Disconnect(ctx)
+	src := testbed.Connect(t, testbed.StartFerretDBT(t).URI())
 	var docs []any
 	for i := range 1000 {
 		docs = append(docs, bson.D{{Key: "_id", Value: i}, {Key: "city", Value: []string{"Paris", "Lyon"}[i%2]}, {Key: "n", Value: i * i}})
@@ -58,18 +47,7 @@ func TestRestoreWithoutCitadelRecipe(t *testing.T) {
 	id, _ := age.GenerateX25519Identity()
 	dir := t.TempDir()
 	st, _ := fs.New(dir)
-	w := archive.NewWriter(st, "main", layout.NewID(time.Now()), stream.Codec{Recipients: []age.Recipient{id.Recipient()}}, []string{id.Recipient().String()}, storage.PutOptions{})
-	colls, err := snapshot.Dump(ctx, src, w, snapshot.Options{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &manifest.Manifest{Tool: "test", Collections: colls}
-	if m.Oplog, err = w.Oplog(ctx, func(archive.Emit) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Commit(ctx, m); err != nil {
-		t.Fatal(err)
-	}
+	m := backuptest.Dump(t, src, st, backuptest.Options{Recipients: []age.Recipient{id.Recipient()}})
 	identityFile := filepath.Join(t.TempDir(), "identity.txt")
 	os.WriteFile(identityFile, []byte(id.String()+"\n"), 0o600)
 

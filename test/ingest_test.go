@@ -12,7 +12,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/noscites/citadel/test/testbed"
 )
@@ -73,13 +72,8 @@ func fixture(t *testing.T, rel string) string {
 
 func ferret(t *testing.T) (string, *mongo.Client) {
 	t.Helper()
-	srv := testbed.StartFerretDBT(t)
-	c, err := mongo.Connect(options.Client().ApplyURI(srv.URI()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Disconnect(context.Background()) })
-	return srv.URI(), c
+	uri := testbed.StartFerretDBT(t).URI()
+	return uri, testbed.Connect(t, uri)
 }
 
 type loadJSON struct {

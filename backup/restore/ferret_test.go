@@ -4,36 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"testing"
-	"time"
 
 	"filippo.io/age"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/noscites/citadel/backup/archive"
+	"github.com/noscites/citadel/backup/backuptest"
 	"github.com/noscites/citadel/backup/catalog"
-	"github.com/noscites/citadel/backup/layout"
-	"github.com/noscites/citadel/backup/manifest"
 	"github.com/noscites/citadel/backup/restore"
-	"github.com/noscites/citadel/backup/snapshot"
-	"github.com/noscites/citadel/backup/storage"
 	"github.com/noscites/citadel/backup/storage/fs"
 	"github.com/noscites/citadel/backup/stream"
 	"github.com/noscites/citadel/internal/fault"
 	"github.com/noscites/citadel/test/testbed"
 )
-
-func connect(t *testing.T, uri string) *mongo.Client {
-	c, err := mongo.Connect(options.Client().ApplyURI(uri))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Disconnect(context.Background()) })
-	return c
-}
 
 // seed fills two databases with documents of varied types and an index.
 func seed(t *testing.T, c *mongo.Client) {
@@ -54,34 +39,15 @@ func seed(t *testing.T, c *mongo.Client) {
 	}
 }
 
-// dump backs up a plain FerretDB (no oplog: an empty oplog object).
-func dump(t *testing.T, c *mongo.Client, st storage.Storage, codec stream.Codec) *manifest.Manifest {
-	ctx := context.Background()
-	id := layout.NewID(time.Now())
-	w := archive.NewWriter(st, "main", id, codec, []string{"test"}, storage.PutOptions{})
-	colls, err := snapshot.Dump(ctx, c, w, snapshot.Options{Parallelism: 2}, slog.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &manifest.Manifest{Tool: "test", Collections: colls, Started: time.Now(), Finished: time.Now()}
-	if m.Oplog, err = w.Oplog(ctx, func(archive.Emit) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Commit(ctx, m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
 func TestDumpRestoreFerretDB(t *testing.T) {
-	src := connect(t, testbed.StartFerretDBT(t).URI())
-	dst := connect(t, testbed.StartFerretDBT(t).URI())
+	src := testbed.Connect(t, testbed.StartFerretDBT(t).URI())
+	dst := testbed.Connect(t, testbed.StartFerretDBT(t).URI())
 	seed(t, src)
 	st, err := fs.New(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := dump(t, src, st, stream.Codec{})
+	m := backuptest.Dump(t, src, st, backuptest.Options{})
 	if m.Totals.Documents != 2100 || m.Totals.Collections != 3 {
 		t.Fatalf("manifest totals %+v", m.Totals)
 	}
@@ -129,11 +95,11 @@ func TestDumpRestoreFerretDB(t *testing.T) {
 }
 
 func TestEncryptedRestoreNeedsIdentity(t *testing.T) {
-	src := connect(t, testbed.StartFerretDBT(t).URI())
+	src := testbed.Connect(t, testbed.StartFerretDBT(t).URI())
 	seed(t, src)
 	id, _ := age.GenerateX25519Identity()
 	st, _ := fs.New(t.TempDir())
-	m := dump(t, src, st, stream.Codec{Recipients: []age.Recipient{id.Recipient()}})
+	m := backuptest.Dump(t, src, st, backuptest.Options{Recipients: []age.Recipient{id.Recipient()}})
 	ctx := context.Background()
 	ns, _ := restore.NewNamespaces(nil, "*.*", "copy_*.*")
 	_, err := restore.Run(ctx, restore.Options{Storage: st, Manifest: m, Target: src, Namespaces: ns})

@@ -9,10 +9,10 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"github.com/noscites/citadel/backup/backuptest"
 	"github.com/noscites/citadel/backup/digest"
 	"github.com/noscites/citadel/backup/restore"
 	"github.com/noscites/citadel/backup/storage/fs"
-	"github.com/noscites/citadel/backup/stream"
 	"github.com/noscites/citadel/internal/fault"
 	"github.com/noscites/citadel/test/testbed"
 )
@@ -23,14 +23,14 @@ import (
 // read-back restore also scans the target and says so.
 func TestRestoreVerification(t *testing.T) {
 	ctx := context.Background()
-	src := connect(t, testbed.StartFerretDBT(t).URI())
-	dst := connect(t, testbed.StartFerretDBT(t).URI())
+	src := testbed.Connect(t, testbed.StartFerretDBT(t).URI())
+	dst := testbed.Connect(t, testbed.StartFerretDBT(t).URI())
 	seed(t, src)
 	st, err := fs.New(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := dump(t, src, st, stream.Codec{})
+	m := backuptest.Dump(t, src, st, backuptest.Options{})
 
 	rep, err := restore.Run(ctx, restore.Options{Storage: st, Manifest: m, Target: dst})
 	if err != nil || !rep.Verified || rep.Verification != restore.VerifiedAcknowledged {
@@ -73,7 +73,7 @@ func TestRestoreVerification(t *testing.T) {
 // is NamespaceNotFound.
 func TestCount(t *testing.T) {
 	ctx := context.Background()
-	c := connect(t, testbed.StartFerretDBT(t).URI())
+	c := testbed.Connect(t, testbed.StartFerretDBT(t).URI())
 	seed(t, c)
 	if _, err := c.Database("app").Collection("users").DeleteOne(ctx, bson.D{{Key: "n", Value: 3}}); err != nil {
 		t.Fatal(err)

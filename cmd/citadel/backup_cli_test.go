@@ -3,35 +3,24 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/noscites/citadel/backup/archive"
+	"github.com/noscites/citadel/backup/backuptest"
 	"github.com/noscites/citadel/backup/layout"
 	"github.com/noscites/citadel/backup/manifest"
-	"github.com/noscites/citadel/backup/snapshot"
-	"github.com/noscites/citadel/backup/storage"
 	"github.com/noscites/citadel/backup/storage/fs"
-	"github.com/noscites/citadel/backup/stream"
 	"github.com/noscites/citadel/test/testbed"
 )
 
 // fixtureBackup dumps a FerretDB holding one small collection into dir.
 func fixtureBackup(t *testing.T, dir string) *manifest.Manifest {
 	ctx := context.Background()
-	src, err := mongo.Connect(options.Client().ApplyURI(testbed.StartFerretDBT(t).URI()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Disconnect(ctx)
+	src := testbed.Connect(t, testbed.StartFerretDBT(t).URI())
 	var docs []any
 	for i := range 300 {
 		docs = append(docs, bson.D{{Key: "_id", Value: i}, {Key: "v", Value: strings.Repeat("x", i%40)}})
@@ -40,19 +29,7 @@ func fixtureBackup(t *testing.T, dir string) *manifest.Manifest {
 		t.Fatal(err)
 	}
 	st, _ := fs.New(dir)
-	w := archive.NewWriter(st, "main", layout.NewID(time.Now()), stream.Codec{}, nil, storage.PutOptions{})
-	colls, err := snapshot.Dump(ctx, src, w, snapshot.Options{}, slog.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &manifest.Manifest{Tool: "test", Collections: colls}
-	if m.Oplog, err = w.Oplog(ctx, func(archive.Emit) error { return nil }); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Commit(ctx, m); err != nil {
-		t.Fatal(err)
-	}
-	return m
+	return backuptest.Dump(t, src, st, backuptest.Options{})
 }
 
 // TestBackupCommandsWithoutConfig: list, show, verify and restore work

@@ -2,7 +2,6 @@ package airbnb
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -13,27 +12,15 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/noscites/citadel/ingest"
-	"github.com/noscites/citadel/test/testbed"
+	"github.com/noscites/citadel/ingest/ingesttest"
 )
 
 const (
 	parisFile = "testdata/listings-paris-2024.csv"
 	lyonFile  = "testdata/listings-lyon-2025.csv"
 )
-
-func testDB(t testing.TB) *mongo.Database {
-	t.Helper()
-	srv := testbed.StartFerretDBT(t)
-	c, err := mongo.Connect(options.Client().ApplyURI(srv.URI()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Disconnect(context.Background()) })
-	return c.Database("opendata")
-}
 
 func load(t *testing.T, db *mongo.Database, city, file string) *ingest.Report {
 	t.Helper()
@@ -48,30 +35,22 @@ func load(t *testing.T, db *mongo.Database, city, file string) *ingest.Report {
 	return rep
 }
 
-func reasons(rep *ingest.Report) map[string]int64 {
-	m := map[string]int64{}
-	for _, r := range rep.Reasons {
-		m[r.Reason] = r.Count
-	}
-	return m
-}
-
 func TestLoadFixtures(t *testing.T) {
-	db := testDB(t)
+	db := ingesttest.DB(t)
 	rep := load(t, db, "paris", parisFile)
 	if rep.Read != 26 || rep.Inserted != 18 || rep.Rejected != 8 || rep.Updated != 0 || rep.Unchanged != 0 {
 		t.Fatalf("paris: %+v", rep)
 	}
 	want := map[string]int64{"bad id": 1, "bad price": 1, "bad coordinates": 1, "bad boolean": 1, "bad date": 1,
 		"bad amenities": 1, "wrong number of fields": 1, "truncated record": 1}
-	if got := reasons(rep); !reflect.DeepEqual(got, want) {
+	if got := ingesttest.Reasons(rep); !reflect.DeepEqual(got, want) {
 		t.Fatalf("paris reasons %v, want %v", got, want)
 	}
 	if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "location_2dsphere") {
 		t.Errorf("want the 2dsphere warning, got %q", rep.Warnings)
 	}
 	rep = load(t, db, "lyon", lyonFile)
-	if rep.Read != 6 || rep.Inserted != 5 || rep.Rejected != 1 || reasons(rep)["bad number"] != 1 {
+	if rep.Read != 6 || rep.Inserted != 5 || rep.Rejected != 1 || ingesttest.Reasons(rep)["bad number"] != 1 {
 		t.Fatalf("lyon: %+v", rep)
 	}
 	rep = load(t, db, "paris", parisFile)
@@ -109,14 +88,7 @@ func TestLoadFixtures(t *testing.T) {
 
 // checkTraps reads back the documents of the rows that carry the traps.
 func checkTraps(t *testing.T, db *mongo.Database) {
-	ctx := context.Background()
-	get := func(id string) bson.M {
-		var d bson.M
-		if err := db.Collection(Collection).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
-			t.Fatalf("%s: %v", id, err)
-		}
-		return d
-	}
+	get := func(id string) bson.M { return ingesttest.FindID(t, db.Collection(Collection), id) }
 	big := get("paris/1035640283313989768")
 	if big["id"] != int64(1035640283313989768) || big["price"] != 1234.0 || big["host_response_rate"] != nil ||
 		big["bathrooms"] != 1.0 || big["instant_bookable"] != true || big["first_review"] != nil {
@@ -195,33 +167,20 @@ func TestErrorRateThreshold(t *testing.T) {
 }
 
 func checkProbes(t *testing.T, db *mongo.Database) {
-	want := map[string]string{
-		"room-types":             `[["Entire home/apt",13],["Private room",3],["Hotel room",1],["Shared room",1]]`,
-		"top-reviewed":           `[["paris",7397,"Charmant studio près du Luxembourg — calme",342],["paris",3109,"Charmant studio près du Luxembourg — calme",250],["paris",14250,"Appartement lumineux",200],["paris",11170,"Appartement lumineux",120],["paris",9952,"Appartement lumineux",88]]`,
-		"distinct-hosts":         `[[14]]`,
-		"instant-bookable":       `[[9,18,0.5]]`,
-		"big-hosts":              `[["paris",107434423,152,4]]`,
-		"superhosts":             `[[5,14,0.3571]]`,
-		"booking-rate":           `[["Shared room",1,0.9],["Hotel room",1,0.6],["Private room",3,0.5222],["Entire home/apt",13,0.4154]]`,
-		"median-reviews":         `[["all",24.5],["superhost",77],["not superhost",8]]`,
-		"neighbourhoods":         `[["Buttes-Montmartre",2],["Observatoire",2],["Passy",2],["Popincourt",2],["Temple",2],["Élysée",2],["Batignolles-Monceau",1],["Gobelins",1],["Hôtel-de-Ville",1],["Opéra",1],["Reuilly",1],["Vaugirard",1]]`,
-		"busiest-neighbourhoods": `[["Buttes-Montmartre",2,0.95],["Hôtel-de-Ville",1,0.8333],["Gobelins",1,0.8],["Temple",2,0.7],["Observatoire",2,0.6],["Opéra",1,0.6],["Popincourt",2,0.5],["Passy",2,0.25],["Reuilly",1,0.1667],["Batignolles-Monceau",1,0.0667]]`,
+	paris := ingest.ProbeArgs{"city": "paris"}
+	// "top-reviewed": row 7397 was written with the default name.
+	cases := []ingesttest.ProbeCase{
+		{Name: "room-types", Args: paris, Want: `[["Entire home/apt",13],["Private room",3],["Hotel room",1],["Shared room",1]]`},
+		{Name: "top-reviewed", Args: paris, Want: `[["paris",7397,"Appartement lumineux",342],["paris",3109,"Charmant studio près du Luxembourg — calme",250],["paris",14250,"Appartement lumineux",200],["paris",11170,"Appartement lumineux",120],["paris",9952,"Appartement lumineux",88]]`},
+		{Name: "distinct-hosts", Args: paris, Want: `[[14]]`},
+		{Name: "instant-bookable", Args: paris, Want: `[[9,18,0.5]]`},
+		{Name: "big-hosts", Args: paris, Want: `[["paris",107434423,152,4]]`},
+		{Name: "superhosts", Args: paris, Want: `[[5,14,0.3571]]`},
+		{Name: "booking-rate", Args: paris, Want: `[["Shared room",1,0.9],["Hotel room",1,0.6],["Private room",3,0.5222],["Entire home/apt",13,0.4154]]`},
+		{Name: "median-reviews", Args: paris, Want: `[["all",24.5],["superhost",77],["not superhost",8]]`},
+		{Name: "neighbourhoods", Args: paris, Want: `[["Buttes-Montmartre",2],["Observatoire",2],["Passy",2],["Popincourt",2],["Temple",2],["Élysée",2],["Batignolles-Monceau",1],["Gobelins",1],["Hôtel-de-Ville",1],["Opéra",1],["Reuilly",1],["Vaugirard",1]]`},
+		{Name: "busiest-neighbourhoods", Args: paris, Want: `[["Buttes-Montmartre",2,0.95],["Hôtel-de-Ville",1,0.8333],["Gobelins",1,0.8],["Temple",2,0.7],["Observatoire",2,0.6],["Opéra",1,0.6],["Popincourt",2,0.5],["Passy",2,0.25],["Reuilly",1,0.1667],["Batignolles-Monceau",1,0.0667]]`},
+		{Name: "distinct-hosts", Want: `[[18]]`}, // both cities
 	}
-	// "top-reviewed" names: row 7397 was written with the default name.
-	want["top-reviewed"] = strings.Replace(want["top-reviewed"], `7397,"Charmant studio près du Luxembourg — calme"`, `7397,"Appartement lumineux"`, 1)
-	for _, p := range Probes() {
-		tab, err := p.Run(context.Background(), db, ingest.ProbeArgs{"city": "paris"})
-		if err != nil {
-			t.Errorf("%s: %v", p.Name, err)
-			continue
-		}
-		got, _ := json.Marshal(tab.Rows)
-		if string(got) != want[p.Name] {
-			t.Errorf("%s:\n got %s\nwant %s", p.Name, got, want[p.Name])
-		}
-	}
-	tab, err := Probes()[2].Run(context.Background(), db, nil)
-	if err != nil || tab.Rows[0][0] != int64(18) {
-		t.Errorf("distinct hosts of both cities: %v %v", tab, err)
-	}
+	ingesttest.CheckProbes(t, db, Probes(), cases)
 }

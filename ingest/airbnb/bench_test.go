@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/noscites/citadel/ingest"
+	"github.com/noscites/citadel/ingest/ingesttest"
 )
 
 // BenchmarkLoad200k loads a generated 200,000-listing file with the loader
@@ -33,7 +34,7 @@ func BenchmarkLoad200k(b *testing.B) {
 	}
 	f.Close()
 	fi, _ := os.Stat(path)
-	db := testDB(b)
+	db := ingesttest.DB(b)
 	ctx := context.Background()
 	for i := 0; i < b.N; i++ {
 		base := plainInsert(b, db.Client().Database(fmt.Sprintf("plain%d", i)), path)

@@ -2,7 +2,6 @@ package dvf
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,10 +10,9 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/noscites/citadel/ingest"
-	"github.com/noscites/citadel/test/testbed"
+	"github.com/noscites/citadel/ingest/ingesttest"
 )
 
 const (
@@ -22,19 +20,8 @@ const (
 	file2019 = "testdata/valeursfoncieres-2019-latin1.txt"
 )
 
-func testDB(t testing.TB) *mongo.Database {
-	t.Helper()
-	srv := testbed.StartFerretDBT(t)
-	c, err := mongo.Connect(options.Client().ApplyURI(srv.URI()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Disconnect(context.Background()) })
-	return c.Database("opendata")
-}
-
 func TestLoadFixtures(t *testing.T) {
-	db := testDB(t)
+	db := ingesttest.DB(t)
 	ctx := context.Background()
 	rep, err := ingest.Run(ctx, db, New(file2022, file2019), ingest.Options{MaxErrorRate: 0.5})
 	if err != nil {
@@ -43,10 +30,7 @@ func TestLoadFixtures(t *testing.T) {
 	if rep.Read != 31 || rep.Inserted != 21 || rep.Rejected != 5 {
 		t.Fatalf("first load: %+v", rep)
 	}
-	got := map[string]int64{}
-	for _, r := range rep.Reasons {
-		got[r.Reason] = r.Count
-	}
+	got := ingesttest.Reasons(rep)
 	want := map[string]int64{"bad date": 1, "bad number": 2, "bad department": 1, "wrong number of fields": 1}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("reasons %v, want %v (%v)", got, want, rep.Samples)
@@ -61,11 +45,7 @@ func TestLoadFixtures(t *testing.T) {
 
 func find(t *testing.T, db *mongo.Database, f bson.D) bson.M {
 	t.Helper()
-	var d bson.M
-	if err := db.Collection(Collection).FindOne(context.Background(), f).Decode(&d); err != nil {
-		t.Fatalf("%v: %v", f, err)
-	}
-	return d
+	return ingesttest.Find(t, db.Collection(Collection), f)
 }
 
 func checkTraps(t *testing.T, db *mongo.Database) {
@@ -103,36 +83,18 @@ func checkTraps(t *testing.T, db *mongo.Database) {
 }
 
 func checkProbes(t *testing.T, db *mongo.Database) {
-	cases := []struct {
-		name string
-		args ingest.ProbeArgs
-		want string
-	}{
-		{"apartments", nil, `[["","",11,12]]`},
-		{"apartments", ingest.ProbeArgs{"from": "2022-01-01", "to": "2022-03-31"}, `[["2022-01-01","2022-03-31",4,4]]`},
-		{"sales-per-region", nil, `[["Île-de-France",8],["Auvergne-Rhône-Alpes",6],["Hauts-de-France",3],["Corse",2],["Guadeloupe",1]]`},
-		{"apartment-rooms", nil, `[[1,1,0.1],[2,5,0.5],[3,3,0.3],[4,1,0.1]]`},
-		{"top-departments-m2", nil, `[["75",3,10322.04],["78",1,6071.43],["69",1,5000],["92",1,3416.67],["2A",1,3380.28],["77",1,3000],["2B",1,2909.09],["59",2,2696.97],["91",1,2000],["971",1,2000]]`},
-		{"idf-house-m2", nil, `[[4,3622.03]]`},
-		{"quarterly-growth", nil, `[["2019-T1",3,null],["2022-T1",4,null],["2022-T2",10,1.5],["2022-T3",3,-0.7]]`},
-		{"busy-communes", nil, `null`},
-		{"busy-communes", ingest.ProbeArgs{"min": "2"}, `[["2022-T2","59350","LILLE",3],["2022-T3","69383","LYON 3EME",2]]`},
+	cases := []ingesttest.ProbeCase{
+		{Name: "apartments", Want: `[["","",11,12]]`},
+		{Name: "apartments", Args: ingest.ProbeArgs{"from": "2022-01-01", "to": "2022-03-31"}, Want: `[["2022-01-01","2022-03-31",4,4]]`},
+		{Name: "sales-per-region", Want: `[["Île-de-France",8],["Auvergne-Rhône-Alpes",6],["Hauts-de-France",3],["Corse",2],["Guadeloupe",1]]`},
+		{Name: "apartment-rooms", Want: `[[1,1,0.1],[2,5,0.5],[3,3,0.3],[4,1,0.1]]`},
+		{Name: "top-departments-m2", Want: `[["75",3,10322.04],["78",1,6071.43],["69",1,5000],["92",1,3416.67],["2A",1,3380.28],["77",1,3000],["2B",1,2909.09],["59",2,2696.97],["91",1,2000],["971",1,2000]]`},
+		{Name: "idf-house-m2", Want: `[[4,3622.03]]`},
+		{Name: "quarterly-growth", Want: `[["2019-T1",3,null],["2022-T1",4,null],["2022-T2",10,1.5],["2022-T3",3,-0.7]]`},
+		{Name: "busy-communes", Want: `null`},
+		{Name: "busy-communes", Args: ingest.ProbeArgs{"min": "2"}, Want: `[["2022-T2","59350","LILLE",3],["2022-T3","69383","LYON 3EME",2]]`},
 	}
-	probes := map[string]ingest.Probe{}
-	for _, p := range Probes() {
-		probes[p.Name] = p
-	}
-	for _, tc := range cases {
-		tab, err := probes[tc.name].Run(context.Background(), db, tc.args)
-		if err != nil {
-			t.Errorf("%s: %v", tc.name, err)
-			continue
-		}
-		got, _ := json.Marshal(tab.Rows)
-		if string(got) != tc.want {
-			t.Errorf("%s %v:\n got %s\nwant %s", tc.name, tc.args, got, tc.want)
-		}
-	}
+	ingesttest.CheckProbes(t, db, Probes(), cases)
 }
 
 func TestBadInput(t *testing.T) {

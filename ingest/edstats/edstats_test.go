@@ -2,7 +2,6 @@ package edstats
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,27 +10,15 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/noscites/citadel/ingest"
-	"github.com/noscites/citadel/test/testbed"
+	"github.com/noscites/citadel/ingest/ingesttest"
 )
 
 const dir = "testdata/edstats"
 
-func testDB(t testing.TB) *mongo.Database {
-	t.Helper()
-	srv := testbed.StartFerretDBT(t)
-	c, err := mongo.Connect(options.Client().ApplyURI(srv.URI()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Disconnect(context.Background()) })
-	return c.Database("opendata")
-}
-
 func TestLoadFixtures(t *testing.T) {
-	db := testDB(t)
+	db := ingesttest.DB(t)
 	ctx := context.Background()
 	l, err := New(dir)
 	if err != nil {
@@ -54,10 +41,7 @@ func TestLoadFixtures(t *testing.T) {
 			t.Errorf("%s: %+v, want %+v", c, got, w)
 		}
 	}
-	reasons := map[string]int64{}
-	for _, r := range rep.Reasons {
-		reasons[r.Reason] = r.Count
-	}
+	reasons := ingesttest.Reasons(rep)
 	if !reflect.DeepEqual(reasons, map[string]int64{"wrong number of fields": 1, "bad year": 1, "bad number": 1, "unknown country": 1}) {
 		t.Errorf("reasons %v (%v)", reasons, rep.Samples)
 	}
@@ -73,14 +57,7 @@ func TestLoadFixtures(t *testing.T) {
 }
 
 func checkTraps(t *testing.T, db *mongo.Database) {
-	ctx := context.Background()
-	get := func(coll, id string) bson.M {
-		var d bson.M
-		if err := db.Collection(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
-			t.Fatalf("%s %s: %v", coll, id, err)
-		}
-		return d
-	}
+	get := func(coll, id string) bson.M { return ingesttest.FindID(t, db.Collection(coll), id) }
 	if g := get(Countries, "GIB"); g["aggregate"] != false || g["region"] != nil {
 		t.Errorf("Gibraltar has no region but is not an aggregate: %v", g)
 	}
@@ -108,32 +85,14 @@ func checkTraps(t *testing.T, db *mongo.Database) {
 }
 
 func checkProbes(t *testing.T, db *mongo.Database) {
-	cases := []struct {
-		name string
-		args ingest.ProbeArgs
-		want string
-	}{
-		{"fill-rate-indicator", nil, `[["SE.PRM.ENRR",16,0.0308],["PRJ.ATT.15UP.NED.MF",6,0.0115],["SE.SEC.ENRR",3,0.0058],["SE.XPD.TOTL.GD.ZS",1,0.0019]]`},
-		{"fill-rate-year", nil, `[[1970,1,0.0313],[2000,3,0.0938],[2010,8,0.25],[2015,8,0.25],[2020,2,0.0625],[2050,2,0.0625],[2100,2,0.0625]]`},
-		{"most-complete-countries", nil, `[["FRA",10,0.0385],["SEN",7,0.0269],["BEL",2,0.0077],["CIV",1,0.0038],["GIB",1,0.0038]]`},
-		{"top-countries", nil, `[["GIB","Gibraltar",110.4],["FRA","France",105.7],["BEL","Belgium",103.6],["CIV","Côte d'Ivoire",94.5],["SEN","Senegal",81.2]]`},
-		{"top-countries", ingest.ProbeArgs{"indicator": "PRJ.ATT.15UP.NED.MF", "year": "2050"}, `[["SEN","Senegal",28.1],["FRA","France",0.2]]`},
+	cases := []ingesttest.ProbeCase{
+		{Name: "fill-rate-indicator", Want: `[["SE.PRM.ENRR",16,0.0308],["PRJ.ATT.15UP.NED.MF",6,0.0115],["SE.SEC.ENRR",3,0.0058],["SE.XPD.TOTL.GD.ZS",1,0.0019]]`},
+		{Name: "fill-rate-year", Want: `[[1970,1,0.0313],[2000,3,0.0938],[2010,8,0.25],[2015,8,0.25],[2020,2,0.0625],[2050,2,0.0625],[2100,2,0.0625]]`},
+		{Name: "most-complete-countries", Want: `[["FRA",10,0.0385],["SEN",7,0.0269],["BEL",2,0.0077],["CIV",1,0.0038],["GIB",1,0.0038]]`},
+		{Name: "top-countries", Want: `[["GIB","Gibraltar",110.4],["FRA","France",105.7],["BEL","Belgium",103.6],["CIV","Côte d'Ivoire",94.5],["SEN","Senegal",81.2]]`},
+		{Name: "top-countries", Args: ingest.ProbeArgs{"indicator": "PRJ.ATT.15UP.NED.MF", "year": "2050"}, Want: `[["SEN","Senegal",28.1],["FRA","France",0.2]]`},
 	}
-	probes := map[string]ingest.Probe{}
-	for _, p := range Probes() {
-		probes[p.Name] = p
-	}
-	for _, tc := range cases {
-		tab, err := probes[tc.name].Run(context.Background(), db, tc.args)
-		if err != nil {
-			t.Errorf("%s: %v", tc.name, err)
-			continue
-		}
-		got, _ := json.Marshal(tab.Rows)
-		if string(got) != tc.want {
-			t.Errorf("%s %v:\n got %s\nwant %s", tc.name, tc.args, got, tc.want)
-		}
-	}
+	ingesttest.CheckProbes(t, db, Probes(), cases)
 }
 
 func TestMissingFileAndHeader(t *testing.T) {

@@ -11,27 +11,15 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/noscites/citadel/ingest"
-	"github.com/noscites/citadel/test/testbed"
+	"github.com/noscites/citadel/ingest/ingesttest"
 )
 
 var testKey = []byte("test pseudonymisation key, 32 b.")
 
-func testDB(t testing.TB) *mongo.Database {
-	t.Helper()
-	srv := testbed.StartFerretDBT(t)
-	c, err := mongo.Connect(options.Client().ApplyURI(srv.URI()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Disconnect(context.Background()) })
-	return c.Database("opendata")
-}
-
 func TestLoadFixtures(t *testing.T) {
-	db := testDB(t)
+	db := ingesttest.DB(t)
 	ctx := context.Background()
 	sales, logs, err := FixtureWorkbooks(t.TempDir())
 	if err != nil {
@@ -51,10 +39,7 @@ func TestLoadFixtures(t *testing.T) {
 			t.Errorf("%s: %+v, want inserted %d rejected %d", c, got, w[0], w[1])
 		}
 	}
-	reasons := map[string]int64{}
-	for _, r := range rep.Reasons {
-		reasons[r.Reason] = r.Count
-	}
+	reasons := ingesttest.Reasons(rep)
 	wantReasons := map[string]int64{"bad price": 2, "bad EAN": 1, "bad employee id": 1, "bad date": 3, "bad customer id": 1,
 		"unknown product": 2, "bad ticket": 1}
 	if !reflect.DeepEqual(reasons, wantReasons) || rep.Read != 53 {
@@ -70,13 +55,7 @@ func TestLoadFixtures(t *testing.T) {
 
 func checkTraps(t *testing.T, db *mongo.Database) {
 	ctx := context.Background()
-	get := func(coll string, id any) bson.M {
-		var d bson.M
-		if err := db.Collection(coll).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
-			t.Fatalf("%s %v: %v", coll, id, err)
-		}
-		return d
-	}
+	get := func(coll string, id any) bson.M { return ingesttest.FindID(t, db.Collection(coll), id) }
 	if p := get(Products, "0012345678905"); p["prix"] != 4.5 {
 		t.Errorf("EAN zeros restored, decimal comma: %v", p)
 	}
@@ -114,33 +93,15 @@ func checkTraps(t *testing.T, db *mongo.Database) {
 }
 
 func checkProbes(t *testing.T, db *mongo.Database) {
-	cases := []struct {
-		name string
-		args ingest.ProbeArgs
-		want string
-	}{
-		{"day-revenue", nil, `[["2024-08-14",6,16.05,3,9.88]]`},
-		{"day-revenue", ingest.ProbeArgs{"day": "2024-08-13"}, `[["2024-08-13",3,6.62,0,6.62]]`},
-		{"top-customers", nil, `[["CUST-0A1B2C3D4E5F",15.45],["CUST-QWERTY123456",6.17],["CUST-9Z8Y7X6W5V4U",3.99]]`},
-		{"revenue-per-employee", nil, `[["` + EmpSophie + `",10.93],["` + EmpMartin + `",8.06],["` + EmpKarim + `",6.62]]`},
-		{"log-actions", nil, `[["Calendrier","INSERT",1],["Clients","DELETE",1],["Produits","UPDATE",3],["Vente Détail","INSERT",11]]`},
-		{"late-inserts", nil, `[["1007","2024-08-14","2024-08-15",0.6],["1008","2024-08-14","2024-08-15",3.49],["1009","2024-08-14","2024-08-15",2.08]]`},
+	cases := []ingesttest.ProbeCase{
+		{Name: "day-revenue", Want: `[["2024-08-14",6,16.05,3,9.88]]`},
+		{Name: "day-revenue", Args: ingest.ProbeArgs{"day": "2024-08-13"}, Want: `[["2024-08-13",3,6.62,0,6.62]]`},
+		{Name: "top-customers", Want: `[["CUST-0A1B2C3D4E5F",15.45],["CUST-QWERTY123456",6.17],["CUST-9Z8Y7X6W5V4U",3.99]]`},
+		{Name: "revenue-per-employee", Want: `[["` + EmpSophie + `",10.93],["` + EmpMartin + `",8.06],["` + EmpKarim + `",6.62]]`},
+		{Name: "log-actions", Want: `[["Calendrier","INSERT",1],["Clients","DELETE",1],["Produits","UPDATE",3],["Vente Détail","INSERT",11]]`},
+		{Name: "late-inserts", Want: `[["1007","2024-08-14","2024-08-15",0.6],["1008","2024-08-14","2024-08-15",3.49],["1009","2024-08-14","2024-08-15",2.08]]`},
 	}
-	probes := map[string]ingest.Probe{}
-	for _, p := range Probes() {
-		probes[p.Name] = p
-	}
-	for _, tc := range cases {
-		tab, err := probes[tc.name].Run(context.Background(), db, tc.args)
-		if err != nil {
-			t.Errorf("%s: %v", tc.name, err)
-			continue
-		}
-		got, _ := json.Marshal(tab.Rows)
-		if string(got) != tc.want {
-			t.Errorf("%s %v:\n got %s\nwant %s", tc.name, tc.args, got, tc.want)
-		}
-	}
+	ingesttest.CheckProbes(t, db, Probes(), cases)
 }
 
 func TestBadWorkbooks(t *testing.T) {

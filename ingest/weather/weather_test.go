@@ -2,7 +2,6 @@ package weather
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -12,24 +11,12 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/noscites/citadel/ingest"
-	"github.com/noscites/citadel/test/testbed"
+	"github.com/noscites/citadel/ingest/ingesttest"
 )
 
 const infoFile = "testdata/infoclimat-hdf-2024-10.json"
-
-func testDB(t testing.TB) *mongo.Database {
-	t.Helper()
-	srv := testbed.StartFerretDBT(t)
-	c, err := mongo.Connect(options.Client().ApplyURI(srv.URI()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Disconnect(context.Background()) })
-	return c.Database("opendata")
-}
 
 func fixtureLoader(t *testing.T) *Loader {
 	t.Helper()
@@ -49,7 +36,7 @@ func fixtureLoader(t *testing.T) *Loader {
 }
 
 func TestLoadFixtures(t *testing.T) {
-	db := testDB(t)
+	db := ingesttest.DB(t)
 	ctx := context.Background()
 	l := fixtureLoader(t)
 	rep, err := ingest.Run(ctx, db, l, ingest.Options{MaxErrorRate: 0.5})
@@ -59,10 +46,7 @@ func TestLoadFixtures(t *testing.T) {
 	if r, s := rep.Collections[Readings], rep.Collections[Stations]; r.Inserted != 26 || r.Rejected != 7 || s.Inserted != 6 || rep.Read != 37 {
 		t.Fatalf("first load: readings %+v stations %+v read %d %v", r, s, rep.Read, rep.Samples)
 	}
-	reasons := map[string]int64{}
-	for _, r := range rep.Reasons {
-		reasons[r.Reason] = r.Count
-	}
+	reasons := ingesttest.Reasons(rep)
 	want := map[string]int64{"bad number": 2, "bad date": 1, "station mismatch": 1, "duplicate key": 1, "bad unit": 1, "bad wind direction": 1}
 	if !reflect.DeepEqual(reasons, want) {
 		t.Errorf("reasons %v, want %v", reasons, want)
@@ -79,14 +63,7 @@ func TestLoadFixtures(t *testing.T) {
 }
 
 func checkTraps(t *testing.T, db *mongo.Database) {
-	ctx := context.Background()
-	get := func(id string) bson.M {
-		var d bson.M
-		if err := db.Collection(Readings).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
-			t.Fatalf("%s: %v", id, err)
-		}
-		return d
-	}
+	get := func(id string) bson.M { return ingesttest.FindID(t, db.Collection(Readings), id) }
 	if d := get("07015/2024-10-26T23:00:00Z"); d["temperature_c"] != 10.9 || d["gust_kmh"] != nil || d["weather_code"] != 61.0 {
 		t.Errorf("numbers as strings, empty string missing: %v", d)
 	}
@@ -108,32 +85,14 @@ func checkTraps(t *testing.T, db *mongo.Database) {
 }
 
 func checkProbes(t *testing.T, db *mongo.Database) {
-	cases := []struct {
-		name string
-		args ingest.ProbeArgs
-		want string
-	}{
-		{"data-quality", nil, `[["all",7,33,0.2121],["bad number",2,33,0.0606],["bad date",1,33,0.0303],["bad unit",1,33,0.0303],["bad wind direction",1,33,0.0303],["duplicate key",1,33,0.0303],["station mismatch",1,33,0.0303]]`},
-		{"latest", nil, `[["00052","2024-10-27T00:10:00Z",10.3],["000R5","2024-10-27T00:00:00Z",11.7],["07015","2024-10-27T02:00:00Z",9.8],["IICHTE19","2024-10-01T07:10:00Z",13.5],["ILAMAD25","2024-10-27T02:00:00Z",10.72],["STATIC0010","2024-10-27T00:10:00Z",10.8]]`},
-		{"station-day", nil, `[["2024-10-27T00:00:00Z",10.4,96,1020.9,5.4],["2024-10-27T01:00:00Z",10.1,97,1020.5,3.6],["2024-10-27T02:00:00Z",9.8,97,1020.1,3.6]]`},
-		{"daily-mean-temperature", nil, `[["00052","2024-10-26",2,10.55],["00052","2024-10-27",2,10.4],["000R5","2024-10-26",1,11.8],["000R5","2024-10-27",1,11.7],["07015","2024-10-26",2,11.05],["07015","2024-10-27",3,10.1],["IICHTE19","2024-10-01",3,13.26],["ILAMAD25","2024-10-25",2,13.73],["ILAMAD25","2024-10-26",3,14.2],["ILAMAD25","2024-10-27",5,10.91],["STATIC0010","2024-10-27",2,10.85]]`},
-		{"readings-per-day", nil, `[["00052","2024-10-26",2],["00052","2024-10-27",2],["000R5","2024-10-26",1],["000R5","2024-10-27",1],["07015","2024-10-26",2],["07015","2024-10-27",3],["IICHTE19","2024-10-01",3],["ILAMAD25","2024-10-25",2],["ILAMAD25","2024-10-26",3],["ILAMAD25","2024-10-27",5],["STATIC0010","2024-10-27",2]]`},
+	cases := []ingesttest.ProbeCase{
+		{Name: "data-quality", Want: `[["all",7,33,0.2121],["bad number",2,33,0.0606],["bad date",1,33,0.0303],["bad unit",1,33,0.0303],["bad wind direction",1,33,0.0303],["duplicate key",1,33,0.0303],["station mismatch",1,33,0.0303]]`},
+		{Name: "latest", Want: `[["00052","2024-10-27T00:10:00Z",10.3],["000R5","2024-10-27T00:00:00Z",11.7],["07015","2024-10-27T02:00:00Z",9.8],["IICHTE19","2024-10-01T07:10:00Z",13.5],["ILAMAD25","2024-10-27T02:00:00Z",10.72],["STATIC0010","2024-10-27T00:10:00Z",10.8]]`},
+		{Name: "station-day", Want: `[["2024-10-27T00:00:00Z",10.4,96,1020.9,5.4],["2024-10-27T01:00:00Z",10.1,97,1020.5,3.6],["2024-10-27T02:00:00Z",9.8,97,1020.1,3.6]]`},
+		{Name: "daily-mean-temperature", Want: `[["00052","2024-10-26",2,10.55],["00052","2024-10-27",2,10.4],["000R5","2024-10-26",1,11.8],["000R5","2024-10-27",1,11.7],["07015","2024-10-26",2,11.05],["07015","2024-10-27",3,10.1],["IICHTE19","2024-10-01",3,13.26],["ILAMAD25","2024-10-25",2,13.73],["ILAMAD25","2024-10-26",3,14.2],["ILAMAD25","2024-10-27",5,10.91],["STATIC0010","2024-10-27",2,10.85]]`},
+		{Name: "readings-per-day", Want: `[["00052","2024-10-26",2],["00052","2024-10-27",2],["000R5","2024-10-26",1],["000R5","2024-10-27",1],["07015","2024-10-26",2],["07015","2024-10-27",3],["IICHTE19","2024-10-01",3],["ILAMAD25","2024-10-25",2],["ILAMAD25","2024-10-26",3],["ILAMAD25","2024-10-27",5],["STATIC0010","2024-10-27",2]]`},
 	}
-	probes := map[string]ingest.Probe{}
-	for _, p := range Probes() {
-		probes[p.Name] = p
-	}
-	for _, tc := range cases {
-		tab, err := probes[tc.name].Run(context.Background(), db, tc.args)
-		if err != nil {
-			t.Errorf("%s: %v", tc.name, err)
-			continue
-		}
-		got, _ := json.Marshal(tab.Rows)
-		if string(got) != tc.want {
-			t.Errorf("%s %v:\n got %s\nwant %s", tc.name, tc.args, got, tc.want)
-		}
-	}
+	ingesttest.CheckProbes(t, db, Probes(), cases)
 }
 
 func TestBadInput(t *testing.T) {

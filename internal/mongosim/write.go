@@ -45,6 +45,33 @@ func (r *request) writeTarget() (string, string, error) {
 	return r.db, coll, nil
 }
 
+// writeStart is what every write command settles before it writes: the
+// target namespace, the write concern to wait for, and the statements of a
+// retried transaction number that were already executed.
+type writeStart struct {
+	db, coll string
+	wc       writeConcern
+	sess     *session
+	done     map[int32]stmtDone
+}
+
+func (r *request) startWrite() (writeStart, error) {
+	db, coll, err := r.writeTarget()
+	if err != nil {
+		return writeStart{}, err
+	}
+	wc, err := r.writeConcernOf()
+	if err != nil {
+		return writeStart{}, err
+	}
+	sess := r.session()
+	done, err := r.cn.m.executed(sess)
+	if err != nil {
+		return writeStart{}, err
+	}
+	return writeStart{db: db, coll: coll, wc: wc, sess: sess, done: done}, nil
+}
+
 func ordered(body bson.Raw) bool {
 	if b, ok := body.Lookup("ordered").BooleanOK(); ok {
 		return b
@@ -65,19 +92,11 @@ func withID(doc []byte) ([]byte, bool) {
 }
 
 func (r *request) insert(ctx context.Context) ([]byte, error) {
-	db, coll, err := r.writeTarget()
+	w, err := r.startWrite()
 	if err != nil {
 		return nil, err
 	}
-	wc, err := r.writeConcernOf()
-	if err != nil {
-		return nil, err
-	}
-	sess := r.session()
-	done, err := r.cn.m.executed(sess)
-	if err != nil {
-		return nil, err
-	}
+	db, coll, wc, sess, done := w.db, w.coll, w.wc, w.sess, w.done
 	all := r.docsOf("documents")
 	docs, stmts, rewrite := make([][]byte, 0, len(all)), make([]int, 0, len(all)), len(done) > 0
 	for i, d := range all {

@@ -21,19 +21,11 @@ func (r *request) delete(ctx context.Context) ([]byte, error) {
 // statements runs an update or delete command statement by statement on
 // FerretDB, logs each statement's entries and answers as mongod does.
 func (r *request) statements(ctx context.Context, field string, run stmtFunc, isUpdate bool) ([]byte, error) {
-	db, coll, err := r.writeTarget()
+	w, err := r.startWrite()
 	if err != nil {
 		return nil, err
 	}
-	wc, err := r.writeConcernOf()
-	if err != nil {
-		return nil, err
-	}
-	sess := r.session()
-	done, err := r.cn.m.executed(sess)
-	if err != nil {
-		return nil, err
-	}
+	db, coll, wc, sess, done := w.db, w.coll, w.wc, w.sess, w.done
 	m := r.cn.m
 	term, err := m.beginWrite()
 	if err != nil {
@@ -96,19 +88,11 @@ var fieldsNotForwarded = map[string]bool{"lsid": true, "txnNumber": true, "$clus
 	"$db": true, "$readPreference": true, "autocommit": true, "startTransaction": true, "stmtId": true}
 
 func (r *request) findAndModify(ctx context.Context) ([]byte, error) {
-	db, coll, err := r.writeTarget()
+	w, err := r.startWrite()
 	if err != nil {
 		return nil, err
 	}
-	wc, err := r.writeConcernOf()
-	if err != nil {
-		return nil, err
-	}
-	sess := r.session()
-	done, err := r.cn.m.executed(sess)
-	if err != nil {
-		return nil, err
-	}
+	db, coll, wc, sess, done := w.db, w.coll, w.wc, w.sess, w.done
 	m := r.cn.m
 	if d, ok := done[0]; ok {
 		if d.image == nil {

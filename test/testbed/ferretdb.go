@@ -4,6 +4,9 @@ import (
 	"context"
 	"testing"
 
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
 	"github.com/noscites/citadel/internal/ferret"
 )
 
@@ -18,4 +21,16 @@ func StartFerretDBT(t testing.TB) *ferret.Server {
 	t.Logf("testbed: FerretDB started at %s", s.URI())
 	t.Cleanup(s.Close)
 	return s
+}
+
+// Connect opens a driver client on uri for one test (or benchmark) and
+// disconnects it at cleanup.
+func Connect(t testing.TB, uri string) *mongo.Client {
+	t.Helper()
+	c, err := mongo.Connect(options.Client().ApplyURI(uri))
+	if err != nil {
+		t.Fatalf("connect %s: %v", uri, err)
+	}
+	t.Cleanup(func() { _ = c.Disconnect(context.Background()) })
+	return c
 }
