@@ -156,23 +156,11 @@ func equal(a, b bson.RawValue) bool {
 	return a.Type == b.Type && bytes.Equal(a.Value, b.Value)
 }
 
-func num(v bson.RawValue) (float64, bool) {
-	switch v.Type {
-	case bson.TypeInt32:
-		return float64(v.Int32()), true
-	case bson.TypeInt64:
-		return float64(v.Int64()), true
-	case bson.TypeDouble:
-		return v.Double(), true
-	}
-	return 0, false
-}
-
 // Compare orders two values of comparable types (numbers, strings,
 // timestamps, dates, ObjectIds, booleans); ok is false otherwise.
 func Compare(a, b bson.RawValue) (int, bool) {
-	if x, ok := num(a); ok {
-		y, ok := num(b)
+	if x, ok := a.AsFloat64OK(); ok {
+		y, ok := b.AsFloat64OK()
 		if !ok {
 			return 0, false
 		}

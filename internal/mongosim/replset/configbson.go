@@ -27,13 +27,13 @@ func ParseConfig(raw bson.Raw) (*Config, error) {
 			}
 			c.ID = s
 		case "version":
-			n, ok := number(v)
+			n, ok := v.AsFloat64OK()
 			if !ok {
 				return nil, typeMismatch("ReplSetConfig.version", v, "int")
 			}
 			c.Version = int64(n)
 		case "term":
-			n, ok := number(v)
+			n, ok := v.AsFloat64OK()
 			if !ok {
 				return nil, typeMismatch("ReplSetConfig.term", v, "long")
 			}
@@ -88,23 +88,11 @@ func typeName(v bson.RawValue) string {
 	return v.Type.String()
 }
 
-func number(v bson.RawValue) (float64, bool) {
-	switch v.Type {
-	case bson.TypeInt32:
-		return float64(v.Int32()), true
-	case bson.TypeInt64:
-		return float64(v.Int64()), true
-	case bson.TypeDouble:
-		return v.Double(), true
-	}
-	return 0, false
-}
-
 func truthy(v bson.RawValue) (bool, bool) {
 	if b, ok := v.BooleanOK(); ok {
 		return b, true
 	}
-	if n, ok := number(v); ok {
+	if n, ok := v.AsFloat64OK(); ok {
 		return n != 0, true
 	}
 	return false, false
@@ -144,7 +132,7 @@ func parseMember(d bson.Raw) (MemberConfig, error) {
 		switch k {
 		case "_id":
 			var n float64
-			n, ok = number(v)
+			n, ok = v.AsFloat64OK()
 			m.ID = int(n)
 		case "host":
 			m.Host, ok = v.StringValueOK()
@@ -155,14 +143,14 @@ func parseMember(d bson.Raw) (MemberConfig, error) {
 		case "hidden":
 			m.Hidden, ok = truthy(v)
 		case "priority":
-			m.Priority, ok = number(v)
+			m.Priority, ok = v.AsFloat64OK()
 		case "votes":
 			var n float64
-			n, ok = number(v)
+			n, ok = v.AsFloat64OK()
 			m.Votes = int(n)
 		case "secondaryDelaySecs":
 			var n float64
-			n, ok = number(v)
+			n, ok = v.AsFloat64OK()
 			m.SecondaryDelaySecs = int64(n)
 		case "tags":
 			var td bson.Raw
@@ -197,7 +185,7 @@ func parseSettings(d bson.Raw, s *Settings) error {
 	elems, _ := d.Elements()
 	for _, e := range elems {
 		k, v := e.Key(), e.Value()
-		n, isNum := number(v)
+		n, isNum := v.AsFloat64OK()
 		switch k {
 		case "chainingAllowed":
 			b, ok := truthy(v)
