@@ -135,7 +135,8 @@ func Policy(b *config.Backup) (retention.Policy, error) {
 	if err != nil {
 		return retention.Policy{}, fmt.Errorf("backup %s: time zone: %w", b.Name, err)
 	}
-	return retention.Policy{Daily: b.Retention.Daily, Weekly: b.Retention.Weekly, Monthly: b.Retention.Monthly, Location: loc}, nil
+	return retention.Policy{Daily: b.Retention.Daily, Weekly: b.Retention.Weekly, Monthly: b.Retention.Monthly,
+		PITRWindow: b.PITR.Window.D(), Location: loc}, nil
 }
 
 // PutOptions locks new objects for the storage's object_lock_days.

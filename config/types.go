@@ -219,6 +219,10 @@ type Retention struct {
 type PITR struct {
 	Enabled bool     `yaml:"enabled"`
 	Slice   Duration `yaml:"slice"`
+	// Window is how far back a point-in-time restore must stay possible:
+	// prune keeps the last backup before it and every slice after that.
+	// Zero keeps the slices back to the oldest kept backup.
+	Window Duration `yaml:"window"`
 }
 
 // DefaultPITRSlice is the default oplog slice length (so RPO ≈ one minute).

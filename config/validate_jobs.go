@@ -157,6 +157,9 @@ func (v *validator) backupOptions(p string, b *Backup) {
 	if s := b.PITR.Slice.D(); s != 0 && (s < 10*time.Second || s > time.Hour) {
 		v.ps.at(p+".pitr.slice", "keep it between 10s and 1h (the RPO is about one slice)", "slice %v out of range", s)
 	}
+	if b.PITR.Window > 0 && !b.PITR.Enabled {
+		v.ps.at(p+".pitr.window", "set pitr.enabled: true, or remove the window", "a PITR window without PITR archiving")
+	}
 	switch b.Source.Prefer {
 	case "", "hidden", "secondary":
 	case "primary":

@@ -48,6 +48,8 @@ func TestValidationRules(t *testing.T) {
 		{"type error", "retention: {daily: 7}", "retention: {daily: seven}", `expected a whole number, found "seven"`},
 		{"bool error", "site: lyon, priority: 0.5}", "site: lyon, priority: 0, votes: 0, hidden: yes please}", "expected true or false"},
 		{"pitr slice", "retention:", "pitr: {enabled: true, slice: 1s}, retention:", "slice 1s out of range"},
+		{"pitr window without pitr", "retention:", "pitr: {window: 168h}, retention:", "a PITR window without PITR archiving"},
+		{"negative pitr window", "retention:", "pitr: {enabled: true, window: -1h}, retention:", `duration "-1h" is negative`},
 		{"primary source", "retention:", "source: {prefer: primary}, retention:", "prefer: primary without allow_primary"},
 		{"list expected", "sites: [{name: paris}, {name: lyon}]", "sites: paris", "expected a list"},
 	}
