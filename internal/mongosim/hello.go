@@ -36,25 +36,7 @@ func (m *Member) helloLocked(isHello bool, req bson.Raw, connID int64) bson.D {
 			bson.E{Key: "info", Value: "Does not have a valid replica set config"}, bson.E{Key: "isreplicaset", Value: true})
 		return append(d, m.standardHelloFields(connID)...)
 	}
-	var hosts, passives, arbiters bson.A
-	for _, mc := range n.Config.Members {
-		switch {
-		case mc.Hidden:
-		case mc.ArbiterOnly:
-			arbiters = append(arbiters, mc.Host)
-		case mc.Priority == 0:
-			passives = append(passives, mc.Host)
-		default:
-			hosts = append(hosts, mc.Host)
-		}
-	}
-	d = append(d, bson.E{Key: "hosts", Value: hosts})
-	if len(passives) > 0 {
-		d = append(d, bson.E{Key: "passives", Value: passives})
-	}
-	if len(arbiters) > 0 {
-		d = append(d, bson.E{Key: "arbiters", Value: arbiters})
-	}
+	d = append(d, memberLists(n.Config)...)
 	d = append(d, bson.E{Key: "setName", Value: m.set.name}, bson.E{Key: "setVersion", Value: int32(n.Config.Version)})
 	isPrimary := n.State == replset.Primary && m.writable
 	d = append(d, bson.E{Key: primaryKey, Value: isPrimary}, bson.E{Key: "secondary", Value: n.State == replset.Secondary})
@@ -83,6 +65,31 @@ func (m *Member) helloLocked(isHello bool, req bson.Raw, connID int64) bson.D {
 	}
 	d = append(d, bson.E{Key: "lastWrite", Value: m.lastWriteLocked()})
 	return append(d, m.standardHelloFields(connID)...)
+}
+
+// memberLists are hello's hosts, passives and arbiters: hidden members are
+// in none, priority-0 members are passives.
+func memberLists(c *replset.Config) bson.D {
+	var hosts, passives, arbiters bson.A
+	for _, mc := range c.Members {
+		switch {
+		case mc.Hidden:
+		case mc.ArbiterOnly:
+			arbiters = append(arbiters, mc.Host)
+		case mc.Priority == 0:
+			passives = append(passives, mc.Host)
+		default:
+			hosts = append(hosts, mc.Host)
+		}
+	}
+	d := bson.D{{Key: "hosts", Value: hosts}}
+	if len(passives) > 0 {
+		d = append(d, bson.E{Key: "passives", Value: passives})
+	}
+	if len(arbiters) > 0 {
+		d = append(d, bson.E{Key: "arbiters", Value: arbiters})
+	}
+	return d
 }
 
 func (m *Member) lastWriteLocked() bson.D {
