@@ -59,9 +59,7 @@ func (m *Member) applyRun(ctx context.Context, run []*oplog.Entry) error {
 		for _, x := range run {
 			ids = append(ids, x.ID)
 		}
-		_, err := m.run(ctx, db, bson.D{{Key: "delete", Value: coll}, {Key: "deletes", Value: bson.A{
-			bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}}, {Key: "limit", Value: 0}}}}})
-		return err
+		return m.deleteIDs(ctx, db, coll, ids)
 	}
 	latest, order := map[string]bson.Raw{}, []string{}
 	for _, x := range run {
@@ -80,53 +78,101 @@ func (m *Member) applyRun(ctx context.Context, run []*oplog.Entry) error {
 
 // replaceDocs makes each document's stored version equal to the given one.
 func (m *Member) replaceDocs(ctx context.Context, db, coll string, docs []bson.Raw) error {
-	if len(docs) <= smallUpdateRun {
-		for _, d := range docs {
-			_, err := m.run(ctx, db, bson.D{{Key: "update", Value: coll}, {Key: "updates", Value: bson.A{
-				bson.D{{Key: "q", Value: byID(d.Lookup("_id"))}, {Key: "u", Value: d}, {Key: "upsert", Value: true}}}}})
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+	if len(docs) > smallUpdateRun {
+		return m.rewriteDocs(ctx, db, coll, docs)
 	}
-	if _, err := m.run(ctx, db, bson.D{{Key: "delete", Value: coll}, {Key: "deletes", Value: bson.A{
-		bson.D{{Key: "q", Value: inIDs(docs)}, {Key: "limit", Value: 0}}}}}); err != nil {
+	for _, d := range docs {
+		res, err := m.run(ctx, db, bson.D{{Key: "update", Value: coll}, {Key: "updates", Value: bson.A{
+			bson.D{{Key: "q", Value: byID(d.Lookup("_id"))}, {Key: "u", Value: d}, {Key: "upsert", Value: true}}}}})
+		if err != nil {
+			return err
+		}
+		if we, ok := firstWriteError(res); ok {
+			return fmt.Errorf("replace in %s.%s: %s", db, coll, we.Lookup("errmsg").StringValue())
+		}
+	}
+	return nil
+}
+
+// rewriteDocs replaces documents by deleting them by _id, then inserting
+// them: two statements whatever their number.
+func (m *Member) rewriteDocs(ctx context.Context, db, coll string, docs []bson.Raw) error {
+	if err := m.deleteIDs(ctx, db, coll, idsOf(docs)); err != nil {
 		return err
 	}
 	arr := make(bson.A, len(docs))
 	for i, d := range docs {
 		arr[i] = d
 	}
-	return m.applyInserts(ctx, db, coll, arr)
-}
-
-// applyInserts inserts documents; a duplicate _id (an entry applied twice,
-// after a rollback or initial sync) replaces the document instead.
-func (m *Member) applyInserts(ctx context.Context, db, coll string, docs bson.A) error {
-	res, err := m.run(ctx, db, bson.D{{Key: "insert", Value: coll}, {Key: "documents", Value: docs}, {Key: "ordered", Value: false}})
+	dups, err := m.insertDocs(ctx, db, coll, arr)
 	if err != nil {
 		return err
 	}
-	arr, ok := res.Lookup("writeErrors").ArrayOK()
-	if !ok {
-		return nil
-	}
-	vals, _ := arr.Values()
-	var dups []bson.Raw
-	for _, v := range vals {
-		we, _ := v.DocumentOK()
-		if asInt(we.Lookup("code")) != 11000 {
-			return fmt.Errorf("insert into %s.%s: %s", db, coll, we.Lookup("errmsg").StringValue())
-		}
-		dups = append(dups, docs[asInt(we.Lookup("index"))].(bson.Raw))
-	}
-	for _, d := range dups {
-		if err := m.replaceDocs(ctx, db, coll, []bson.Raw{d}); err != nil {
-			return err
-		}
+	if len(dups) > 0 {
+		return fmt.Errorf("insert into %s.%s: %d documents collide in a unique index other than _id (%s)", db, coll, len(dups), dups[0].msg)
 	}
 	return nil
+}
+
+func (m *Member) deleteIDs(ctx context.Context, db, coll string, ids bson.A) error {
+	res, err := m.run(ctx, db, bson.D{{Key: "delete", Value: coll}, {Key: "deletes", Value: bson.A{
+		bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}}, {Key: "limit", Value: 0}}}}})
+	if err != nil {
+		return err
+	}
+	if we, ok := firstWriteError(res); ok {
+		return fmt.Errorf("delete from %s.%s: %s", db, coll, we.Lookup("errmsg").StringValue())
+	}
+	return nil
+}
+
+// applyInserts inserts documents idempotently, as mongod applies oplog
+// entries: the batch goes in as one unordered insert, and the documents
+// refused as duplicates (an entry applied twice: after a rollback, an
+// initial sync, or a batch cut short by a stop) replace the stored ones.
+// Only those collided ids are rewritten, never one upsert per document.
+func (m *Member) applyInserts(ctx context.Context, db, coll string, docs bson.A) error {
+	dups, err := m.insertDocs(ctx, db, coll, docs)
+	if err != nil || len(dups) == 0 {
+		return err
+	}
+	again := make([]bson.Raw, len(dups))
+	for i, d := range dups {
+		again[i] = d.doc
+	}
+	return m.rewriteDocs(ctx, db, coll, again)
+}
+
+// duplicate is a document an insert refused with a duplicate-key error.
+type duplicate struct {
+	doc bson.Raw
+	msg string
+}
+
+// insertDocs inserts documents unordered; it returns those refused as
+// duplicate keys (code 11000) and fails on any other write error.
+func (m *Member) insertDocs(ctx context.Context, db, coll string, docs bson.A) ([]duplicate, error) {
+	res, err := m.run(ctx, db, bson.D{{Key: "insert", Value: coll}, {Key: "documents", Value: docs}, {Key: "ordered", Value: false}})
+	if err != nil {
+		return nil, err
+	}
+	arr, ok := res.Lookup("writeErrors").ArrayOK()
+	if !ok {
+		return nil, nil
+	}
+	vals, _ := arr.Values()
+	var dups []duplicate
+	for _, v := range vals {
+		we, _ := v.DocumentOK()
+		msg := we.Lookup("errmsg").StringValue()
+		i := int(asInt(we.Lookup("index")))
+		if asInt(we.Lookup("code")) != 11000 || i < 0 || i >= len(docs) {
+			return nil, fmt.Errorf("insert into %s.%s: %s", db, coll, msg)
+		}
+		d, _ := docs[i].(bson.Raw)
+		dups = append(dups, duplicate{doc: d, msg: msg})
+	}
+	return dups, nil
 }
 
 // applyCommand replays a c entry through the same DDL code the primary ran.

@@ -39,9 +39,18 @@ func (m *Member) findDocs(ctx context.Context, db, coll string, filter, sort bso
 
 var emptyDoc = []byte{5, 0, 0, 0, 0}
 
+// run sends a command to this member's FerretDB. A reply with writeErrors
+// is returned as a reply, not an error: the driver turns such a reply into
+// a WriteException, but callers read which statements failed from the
+// reply itself, for instance to replace the documents an idempotent
+// insert found already there.
 func (m *Member) run(ctx context.Context, db string, cmd bson.D) (bson.Raw, error) {
 	res, err := m.client.Database(db).RunCommand(ctx, cmd).Raw()
 	if err != nil {
+		var we mongo.WriteException
+		if errors.As(err, &we) && we.WriteConcernError == nil && len(we.WriteErrors) > 0 && len(we.Raw) > 0 {
+			return we.Raw, nil
+		}
 		var ce mongo.CommandError
 		if errors.As(err, &ce) {
 			return nil, mongoerr.Upstream(ce.Code, ce.Name, ce.Message)
