@@ -111,19 +111,35 @@ func (m *Member) renameNSLocked(from, to string) {
 	}
 }
 
-// specialIndex reports whether FerretDB cannot build spec as given, and
-// returns the plain spec on the same keys it can build.
+// ferretIndexOptions are the index options FerretDB 1.24 builds; it
+// refuses every other one ("Index option %q is unknown" or "is not
+// implemented yet").
+var ferretIndexOptions = map[string]bool{"key": true, "name": true, "unique": true}
+
+// ignoredIndexOptions are options mongod accepts that change nothing
+// mongosim has to keep: the index version (listIndexes shows v: 2 for every
+// index, as mongod 7.0 builds them), the deprecated background flag, and
+// the namespace older clients still send.
+var ignoredIndexOptions = map[string]bool{"v": true, "background": true, "ns": true}
+
+// specialIndex returns the spec FerretDB can build on the same keys, and
+// whether the given spec carries more than that (then the catalog keeps the
+// full spec for listIndexes). Non-numeric keys (2dsphere, text, hashed)
+// become ascending keys. A unique index that is also partial or sparse
+// loses its uniqueness on FerretDB: enforced on every document, it would
+// refuse writes mongod accepts and stop replication.
 func specialIndex(spec bson.Raw) (bson.Raw, bool) {
 	special := false
-	for _, k := range []string{"expireAfterSeconds", "partialFilterExpression", "2dsphereIndexVersion", "sparse"} {
-		if _, err := spec.LookupErr(k); err == nil {
+	elems, _ := spec.Elements()
+	for _, e := range elems {
+		if k := e.Key(); !ferretIndexOptions[k] && !ignoredIndexOptions[k] {
 			special = true
 		}
 	}
 	key, _ := spec.Lookup("key").DocumentOK()
 	var plainKey bson.D
-	elems, _ := key.Elements()
-	for _, e := range elems {
+	keys, _ := key.Elements()
+	for _, e := range keys {
 		v := e.Value()
 		if v.IsNumber() {
 			plainKey = append(plainKey, bson.E{Key: e.Key(), Value: v})
@@ -132,14 +148,13 @@ func specialIndex(spec bson.Raw) (bson.Raw, bool) {
 			plainKey = append(plainKey, bson.E{Key: e.Key(), Value: int32(1)})
 		}
 	}
-	if !special {
-		return spec, false
-	}
 	plain := bson.D{{Key: "key", Value: plainKey}, {Key: "name", Value: spec.Lookup("name").StringValue()}}
-	if u, ok := spec.Lookup("unique").BooleanOK(); ok && u {
+	_, notPartial := spec.LookupErr("partialFilterExpression")
+	sparse, _ := spec.Lookup("sparse").BooleanOK()
+	if u, ok := spec.Lookup("unique").BooleanOK(); ok && u && notPartial != nil && !sparse {
 		plain = append(plain, bson.E{Key: "unique", Value: true})
 	}
-	return mustMarshal(plain), true
+	return mustMarshal(plain), special
 }
 
 // fullSpec renders an index spec as listIndexes shows it (v: 2 first).
