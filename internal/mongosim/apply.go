@@ -29,7 +29,9 @@ func (m *Member) applyLoop(ctx context.Context) {
 		act, src, batch, ch := m.nextBatch()
 		switch act {
 		case actApply:
-			m.applyBatch(ctx, batch)
+			if err := m.applyBatch(ctx, batch); err != nil && ctx.Err() == nil {
+				sleep(ctx, m.applyFailed(err))
+			}
 		case actRollback:
 			if err := m.rollback(ctx, src); err != nil {
 				m.lg.Warn("rollback failed", "source", src.host, "err", err)
@@ -89,28 +91,29 @@ func (m *Member) nextBatch() (applyAction, *Member, []*oplog.Entry, <-chan struc
 }
 
 // applyBatch applies entries to FerretDB then appends them to the oplog.
-func (m *Member) applyBatch(ctx context.Context, batch []*oplog.Entry) {
+func (m *Member) applyBatch(ctx context.Context, batch []*oplog.Entry) error {
 	m.writeMu.Lock()
 	defer m.writeMu.Unlock()
 	m.set.mu.Lock()
 	ok := batch[0].OpTime.TS.After(m.log.Last().TS) && m.node().State != replset.Primary
 	m.set.mu.Unlock()
 	if !ok {
-		return
+		return nil
 	}
 	if err := m.applyEntries(ctx, batch); err != nil {
-		m.lg.Warn("apply oplog batch", "err", err, "entries", len(batch))
-		return
+		return err
 	}
 	m.set.mu.Lock()
 	defer m.set.mu.Unlock()
+	m.applyRecoveredLocked()
 	if m.node().State == replset.Primary {
-		return
+		return nil
 	}
 	for _, e := range batch {
 		m.appendLocked(e)
 	}
 	m.set.notifyLocked()
+	return nil
 }
 
 // becomePrimary finishes an election: catch up from any reachable member of

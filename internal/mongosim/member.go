@@ -38,17 +38,18 @@ type Member struct {
 	writeMu sync.Mutex
 
 	// Guarded by set.mu.
-	log      oplog.Log
-	writable bool
-	lag      time.Duration
-	paused   bool
-	sessions map[string]*txnRecord
-	uuids    map[string][]byte
-	catalog  *catalog
-	cursors  map[int64]*oplogCursor
-	lastTS   atomic.Uint64 // last oplog timestamp, for $clusterTime without the lock
-	started  time.Time
-	connID   int64
+	log       oplog.Log
+	writable  bool
+	lag       time.Duration
+	paused    bool
+	sessions  map[string]*txnRecord
+	uuids     map[string][]byte
+	catalog   *catalog
+	cursors   map[int64]*oplogCursor
+	applyFail *applyFailure
+	lastTS    atomic.Uint64 // last oplog timestamp, for $clusterTime without the lock
+	started   time.Time
+	connID    int64
 
 	lnMu    sync.Mutex
 	ln      net.Listener

@@ -106,13 +106,19 @@ func (m *Member) memberStatusLocked(mc replset.MemberConfig, now time.Time) bson
 		bson.E{Key: "optime", Value: op.BSON()}, bson.E{Key: "optimeDurable", Value: op.BSON()},
 		bson.E{Key: "optimeDate", Value: op.Date()}, bson.E{Key: "optimeDurableDate", Value: op.Date()},
 		bson.E{Key: "lastAppliedWallTime", Value: wall}, bson.E{Key: "lastDurableWallTime", Value: wall})
+	// A member that cannot apply says so in its own infoMessage and in
+	// the heartbeat replies the others show as lastHeartbeatMessage.
+	info := ""
+	if om != nil {
+		info = om.applyMessageLocked()
+	}
 	if !self {
 		d = append(d, bson.E{Key: "lastHeartbeat", Value: m.node().LastHeartbeat[mc.Host]},
 			bson.E{Key: "lastHeartbeatRecv", Value: o.LastHeartbeat[m.host]}, bson.E{Key: "pingMs", Value: int64(0)},
-			bson.E{Key: "lastHeartbeatMessage", Value: ""})
+			bson.E{Key: "lastHeartbeatMessage", Value: info})
 	}
 	d = append(d, bson.E{Key: "syncSourceHost", Value: src}, bson.E{Key: "syncSourceId", Value: int32(srcID)},
-		bson.E{Key: "infoMessage", Value: ""})
+		bson.E{Key: "infoMessage", Value: info})
 	if o.State == replset.Primary {
 		d = append(d, bson.E{Key: "electionTime", Value: bson.Timestamp{T: uint32(o.ElectionTime.Unix()), I: 1}},
 			bson.E{Key: "electionDate", Value: o.ElectionTime})
