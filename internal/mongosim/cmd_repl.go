@@ -29,7 +29,7 @@ func (r *request) replSetInitiate(context.Context) ([]byte, error) {
 	// is no config: mongod then initiates a one-member set of itself.
 	if d, ok := r.body.Lookup(r.name).DocumentOK(); ok && len(d) > 5 {
 		var err error
-		if c, err = replset.ParseConfig(d); err != nil {
+		if c, err = replset.ParseConfig(withDefaultVersion(d)); err != nil {
 			return nil, err
 		}
 	}
@@ -53,6 +53,21 @@ func (r *request) replSetInitiate(context.Context) ([]byte, error) {
 	m.set.handleEventsLocked(m.set.rs.TakeEvents())
 	m.set.refreshTopologyLocked()
 	return r.ok(info), nil
+}
+
+// withDefaultVersion gives an initiate config without a version field
+// version 1, as mongod does (the manual's replSetInitiate example, and
+// mongosh's rs.initiate({_id, members}), send none).
+func withDefaultVersion(d bson.Raw) bson.Raw {
+	if _, err := d.LookupErr("version"); err == nil {
+		return d
+	}
+	var out bson.D
+	elems, _ := d.Elements()
+	for _, e := range elems {
+		out = append(out, bson.E{Key: e.Key(), Value: e.Value()})
+	}
+	return mustMarshal(append(out, bson.E{Key: "version", Value: int32(1)}))
 }
 
 func mustMarshal(v any) bson.Raw {
