@@ -11,7 +11,7 @@ FUZZTIME ?= 10s
 # Whole-suite limit: keep under 30 minutes on 2 cores.
 TEST_TIMEOUT ?= 25m
 
-.PHONY: all build test unit fuzz lint bench tools clean
+.PHONY: all build test unit fuzz lint bench chaos tools clean
 
 all: build
 
@@ -35,6 +35,15 @@ lint: $(TOOLS)/staticcheck
 
 bench: tools
 	scripts/bench.sh
+
+# The simulator under repeated primary kills and partitions. `make test`
+# runs 100 rounds at a 600 ms election timeout; this runs CHAOS_ROUNDS at
+# CHAOS_ELECTION (mongod's default is 10s; 2s keeps it within minutes).
+CHAOS_ROUNDS ?= 100
+CHAOS_ELECTION ?= 2s
+chaos:
+	MONGOSIM_CHAOS_ROUNDS=$(CHAOS_ROUNDS) MONGOSIM_CHAOS_ELECTION=$(CHAOS_ELECTION) \
+	  $(GO) test -count=1 -timeout 60m -run TestChaosPrimaryKills -v ./internal/mongosim/
 
 tools: $(TOOLS)/minio
 
