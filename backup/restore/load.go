@@ -71,9 +71,10 @@ type batch struct {
 // insert streams one collection into unordered w:majority insert
 // commands, with Writers batches in flight so reading and writing overlap.
 func (r *restorer) insert(ctx context.Context, t *target) error {
+	key := layoutKey(r.opts.Manifest, *t.c.Data)
 	docs, err := archive.OpenData(ctx, r.opts.Storage, r.opts.Manifest, t.c, r.opts.Identities)
 	if err != nil {
-		return err
+		return r.damaged(ctx, key, *t.c.Data, err)
 	}
 	defer docs.Close()
 	in := inserter{db: r.opts.Target.Database(t.db), coll: t.to, bypass: hasValidator(t.md)}
@@ -100,7 +101,9 @@ func (r *restorer) insert(ctx context.Context, t *target) error {
 		return readBatches(gctx, docs, cmp.Or(r.opts.BatchSize, 1000), batches)
 	})
 	if err := g.Wait(); err != nil {
-		return err
+		// Damaged bytes may fail the read or, decoded into a wrong
+		// document, the insert: either way the object is checked.
+		return r.damaged(ctx, key, *t.c.Data, err)
 	}
 	t.report.Documents = t.acked.Count()
 	return nil

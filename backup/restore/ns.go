@@ -3,6 +3,8 @@ package restore
 import (
 	"fmt"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/noscites/citadel/backup/snapshot"
@@ -14,9 +16,11 @@ import (
 // run of characters, and each '*' of From is carried to the same position
 // in To.
 type Namespaces struct {
-	include []*regexp.Regexp
-	from    *regexp.Regexp
-	to      []string // literal parts of To between the stars
+	include  []*regexp.Regexp
+	from     *regexp.Regexp
+	to       []string // literal parts of To between the stars
+	patterns []string // the include patterns as written, for messages
+	fromPat  string
 }
 
 // NewNamespaces compiles the patterns; no include pattern means everything.
@@ -28,6 +32,7 @@ func NewNamespaces(include []string, from, to string) (*Namespaces, error) {
 			return nil, fault.Usage(fmt.Sprintf("--ns-include %q: %v", p, err))
 		}
 		n.include = append(n.include, re)
+		n.patterns = append(n.patterns, p)
 	}
 	if (from == "") != (to == "") {
 		return nil, fault.Usage("--ns-from and --ns-to go together")
@@ -43,7 +48,7 @@ func NewNamespaces(include []string, from, to string) (*Namespaces, error) {
 		if strings.Count(from, "*") != strings.Count(to, "*") {
 			return nil, fault.Usage(fmt.Sprintf("--ns-from %q and --ns-to %q need the same number of '*'", from, to))
 		}
-		n.from, n.to = re, strings.Split(to, "*")
+		n.from, n.to, n.fromPat = re, strings.Split(to, "*"), from
 	}
 	return n, nil
 }
@@ -94,6 +99,49 @@ func (n *Namespaces) Map(ns string) (string, bool) {
 		}
 	}
 	return b.String(), true
+}
+
+// Renames reports whether ns matches the --ns-from pattern.
+func (n *Namespaces) Renames(ns string) bool {
+	return n.from != nil && n.from.MatchString(ns)
+}
+
+// check refuses a selection that does not do what was asked of it: no
+// namespace of the backup included, or an --ns-from that renames none of
+// the included ones (everything would go back over its original). held
+// are the namespaces the backup holds, selected those Map accepts.
+func (n *Namespaces) check(id string, held, selected []string) error {
+	holds := fmt.Sprintf("backup %s holds %s", id, listNames(held))
+	if len(selected) == 0 {
+		what := "the namespace filter"
+		if len(n.patterns) > 0 {
+			what = "--ns-include " + quoteAll(n.patterns)
+		}
+		return fault.Usage(fmt.Sprintf("%s matches no collection: %s; nothing was restored", what, holds))
+	}
+	if n.from == nil || slices.ContainsFunc(selected, n.Renames) {
+		return nil
+	}
+	return fault.Usage(fmt.Sprintf("--ns-from %q matches no restored namespace, so nothing would be renamed and every collection would go back over its original: %s; nothing was restored, check the pattern", n.fromPat, holds))
+}
+
+func quoteAll(ps []string) string {
+	q := make([]string, len(ps))
+	for i, p := range ps {
+		q[i] = strconv.Quote(p)
+	}
+	return strings.Join(q, ", ")
+}
+
+// listNames lists namespaces for a message, the first 20 of them.
+func listNames(names []string) string {
+	if len(names) == 0 {
+		return "no collection"
+	}
+	if len(names) > 20 {
+		return strings.Join(names[:20], ", ") + fmt.Sprintf(" and %d more", len(names)-20)
+	}
+	return strings.Join(names, ", ")
 }
 
 // MapDB maps a whole database (for dropDatabase): the database of the

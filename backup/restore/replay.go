@@ -80,20 +80,21 @@ func withoutVersion(ix bson.D) bson.D {
 // the last entry at or before Until.
 func (r *restorer) replay(ctx context.Context, rep *Report) error {
 	r.opts.Progress.SetPhase("oplog")
-	a := &oplog.Applier{Client: r.opts.Target, Map: r.opts.Namespaces.Map, MapDB: r.opts.Namespaces.MapDB, Log: r.log}
+	a := &oplog.Applier{Client: r.opts.Target, Map: r.track(ctx), MapDB: r.opts.Namespaces.MapDB, Log: r.log}
 	m := r.opts.Manifest
 	rep.ReachedTS, rep.ReachedWall = m.End.TS, m.End.Wall
 	if !r.opts.Until.IsZero() && r.opts.Until.Before(m.End.Wall) {
 		return fmt.Errorf("--until %s is before the end of backup %s (%s): pick an older backup", r.opts.Until.Format(time.RFC3339), m.ID, m.End.Wall.Format(time.RFC3339))
 	}
+	oplogKey := layoutKey(m, m.Oplog.Object)
 	docs, err := archive.OpenOplog(ctx, r.opts.Storage, m, r.opts.Identities)
 	if err != nil {
-		return err
+		return r.damaged(ctx, oplogKey, m.Oplog.Object, err)
 	}
 	stopped, err := r.apply(ctx, a, docs, rep, manifest.Timestamp{}, false)
 	docs.Close()
 	if err != nil {
-		return err
+		return r.damaged(ctx, oplogKey, m.Oplog.Object, err)
 	}
 	prev := m.End.TS
 	for _, s := range r.opts.Slices {
@@ -107,12 +108,12 @@ func (r *restorer) replay(ctx context.Context, rep *Report) error {
 		sr, err := stream.Open(ctx, r.opts.Storage, key, stream.Encoding{Compressed: s.Object.Compressed, Encrypted: s.Object.Encrypted},
 			r.opts.Identities, stream.Expect{Size: s.Object.Size, SHA256: s.Object.SHA256})
 		if err != nil {
-			return err
+			return r.damaged(ctx, key, s.Object, err)
 		}
 		stopped, err = r.apply(ctx, a, &archive.Docs{DocReader: stream.NewDocReader(sr)}, rep, prev, !r.opts.Until.IsZero())
 		sr.Close()
 		if err != nil {
-			return err
+			return r.damaged(ctx, key, s.Object, err)
 		}
 		rep.Slices++
 		if prev.Before(s.Last.TS) {

@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"filippo.io/age"
@@ -22,9 +23,9 @@ import (
 	"github.com/noscites/citadel/backup/manifest"
 	"github.com/noscites/citadel/backup/metadata"
 	"github.com/noscites/citadel/backup/progress"
+	"github.com/noscites/citadel/backup/snapshot"
 	"github.com/noscites/citadel/backup/storage"
 	"github.com/noscites/citadel/backup/stream"
-	"github.com/noscites/citadel/internal/fault"
 )
 
 // Options configure a restore.
@@ -35,6 +36,14 @@ type Options struct {
 	Target     *mongo.Client
 	Namespaces *Namespaces // nil restores everything
 	Drop       bool        // drop target collections that already exist
+	// ConfirmDrop, with Drop, is asked before anything is written, with
+	// the target namespaces that exist and will be dropped; an error
+	// stops the restore. Nil drops without asking.
+	ConfirmDrop func(ctx context.Context, drop []Existing) error
+	// SkipPrecheck skips the check of every object's size and SHA-256
+	// before the restore writes (a damaged object then fails the restore
+	// midway, and the cleanup removes what it created).
+	SkipPrecheck bool
 	// Slices are PITR oplog slices to replay after the backup's own oplog,
 	// in order (see the pitr package); Until stops the replay at the last
 	// entry whose wall time is not after it (zero: replay everything).
@@ -97,6 +106,8 @@ type target struct {
 	db, to string // target database and collection
 	md     *metadata.Metadata
 	report *Collection
+	// existed: the target namespace was there before the restore.
+	existed bool
 	// acked is the digest of the documents read from the backup that the
 	// target acknowledged; readBack, with ReadBack, the digest of what a
 	// scan of the target returned.
@@ -104,9 +115,14 @@ type target struct {
 	readBack *digest.Digest
 }
 
-// Run restores the backup. A data mismatch after loading returns an error
-// wrapping fault.ErrVerification; existing non-empty collections without
-// Drop are refused (fault.ErrRefused) before anything is written.
+// Run restores the backup. Before it writes, it refuses a namespace
+// selection that does what was not meant (see Namespaces), refuses
+// existing non-empty targets without Drop (fault.ErrRefused), asks
+// ConfirmDrop with Drop, and checks the size and SHA-256 of every object
+// it will read (a damaged one wraps fault.ErrVerification, naming the
+// key) unless SkipPrecheck. A data mismatch after loading wraps
+// fault.ErrVerification too. A failure after the first write drops what
+// the restore created and says what it left (see cleanup.go).
 func Run(ctx context.Context, opts Options) (Report, error) {
 	start := time.Now()
 	m := opts.Manifest
@@ -118,8 +134,8 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		opts.Namespaces, _ = NewNamespaces(nil, "", "")
 	}
 	log := cmp.Or(opts.Logger, slog.Default()).With("backup", m.ID)
-	r := &restorer{opts: opts, log: log}
-	targets, err := r.plan(ctx)
+	r := &restorer{opts: opts, log: log, known: map[string]bool{}}
+	targets, err := r.plan()
 	if err != nil {
 		return rep, err
 	}
@@ -129,23 +145,8 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	for i, t := range targets { // after the appends: the slice no longer moves
 		t.report = &rep.Collections[i]
 	}
-	if err := r.prepare(ctx, targets); err != nil {
-		return rep, err
-	}
-	if err := r.data(ctx, targets); err != nil {
-		return rep, err
-	}
-	if err := r.verify(ctx, targets); err != nil {
-		return rep, err
-	}
-	if err := r.indexesAndViews(ctx, targets); err != nil {
-		return rep, err
-	}
-	if err := r.replay(ctx, &rep); err != nil {
-		return rep, err
-	}
-	if err := r.finalCounts(ctx, targets); err != nil {
-		return rep, err
+	if err := r.run(ctx, targets, &rep); err != nil {
+		return rep, r.cleanup(ctx, targets, err)
 	}
 	for _, c := range rep.Collections {
 		rep.Documents += c.Documents
@@ -160,30 +161,73 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	return rep, nil
 }
 
+// run does the checks that write nothing, then the restore proper.
+func (r *restorer) run(ctx context.Context, targets []*target, rep *Report) error {
+	steps := []func(context.Context) error{
+		func(ctx context.Context) error { return r.survey(ctx, targets) },
+		func(ctx context.Context) error { return r.precheck(ctx, targets) },
+		func(ctx context.Context) error { return r.readMetadata(ctx, targets) },
+		func(ctx context.Context) error { return r.prepare(ctx, targets) },
+		func(ctx context.Context) error { return r.data(ctx, targets) },
+		func(ctx context.Context) error { return r.verify(ctx, targets) },
+		func(ctx context.Context) error { return r.indexesAndViews(ctx, targets) },
+		func(ctx context.Context) error { return r.replay(ctx, rep) },
+		func(ctx context.Context) error { return r.finalCounts(ctx, targets) },
+	}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 type restorer struct {
 	opts Options
 	log  *slog.Logger
+	// known says, per target namespace checked, whether it existed
+	// before the restore; replayed lists the namespaces only the oplog
+	// replay wrote into; writing is set once the first write is sent.
+	known    map[string]bool
+	replayed []string
+	writing  bool
 }
 
-// plan maps the manifest's collections to targets and reads their metadata.
-func (r *restorer) plan(ctx context.Context) ([]*target, error) {
+// plan maps the manifest's collections to targets. A selection that
+// matches nothing, or a rename that renames nothing, is refused before
+// anything is read or written.
+func (r *restorer) plan() ([]*target, error) {
 	m := r.opts.Manifest
 	var out []*target
+	var held, selected []string
 	for _, c := range m.Collections {
+		if db, coll, _ := strings.Cut(c.Namespace(), "."); !snapshot.Skipped(db, coll, false) {
+			held = append(held, c.Namespace())
+		}
 		to, ok := r.opts.Namespaces.Map(c.Namespace())
 		if !ok {
 			continue
 		}
-		md, err := archiveMetadata(ctx, r.opts, c)
-		if err != nil {
-			return nil, err
-		}
+		selected = append(selected, c.Namespace())
 		db, coll := splitNS(to)
-		out = append(out, &target{c: c, db: db, to: coll, md: md,
-			report: &Collection{Source: c.Namespace(), Target: to, Type: c.Type, Indexes: len(md.Indexes)}})
+		out = append(out, &target{c: c, db: db, to: coll,
+			report: &Collection{Source: c.Namespace(), Target: to, Type: c.Type}})
 	}
-	if len(out) == 0 {
-		return nil, fault.Usage(fmt.Sprintf("no collection of backup %s matches the namespace filter", m.ID))
+	if err := r.opts.Namespaces.check(m.ID, held, selected); err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// readMetadata reads each target's options and indexes (checked by the
+// precheck first).
+func (r *restorer) readMetadata(ctx context.Context, targets []*target) error {
+	for _, t := range targets {
+		md, err := archiveMetadata(ctx, r.opts, t.c)
+		if err != nil {
+			return r.damaged(ctx, layoutKey(r.opts.Manifest, t.c.Metadata), t.c.Metadata, err)
+		}
+		t.md, t.report.Indexes = md, len(md.Indexes)
+	}
+	return nil
 }
