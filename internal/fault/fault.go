@@ -37,3 +37,28 @@ type wrapped struct {
 
 func (w *wrapped) Error() string { return w.msg }
 func (w *wrapped) Unwrap() error { return w.err }
+
+// Wrap puts cause in a category (ErrUsage, ErrVerification, ErrRefused)
+// without losing it: the message is "msg: cause" (the cause's text alone
+// when msg is empty), and errors.Is and errors.As see both the category
+// and everything cause wraps.
+func Wrap(category, cause error, msg string) error {
+	if cause == nil {
+		return nil
+	}
+	return &wrappedCause{msg: msg, category: category, cause: cause}
+}
+
+type wrappedCause struct {
+	msg             string
+	category, cause error
+}
+
+func (w *wrappedCause) Error() string {
+	if w.msg == "" {
+		return w.cause.Error()
+	}
+	return w.msg + ": " + w.cause.Error()
+}
+
+func (w *wrappedCause) Unwrap() []error { return []error{w.category, w.cause} }
