@@ -19,7 +19,7 @@ func reportCommand(e *env) *cli.Command {
 		Usage:     "answer a dataset's canned questions (all of them without QUESTION)",
 		ArgsUsage: "DATASET [QUESTION]",
 		Flags: append(targetFlags(),
-			&cli.StringSliceFlag{Name: "arg", Usage: "a question's parameter as `NAME=VALUE` (for example city=paris, day=2024-08-14)"}),
+			&cli.StringSliceFlag{Name: "arg", Usage: "a question's parameter as `NAME=VALUE` (for example city=paris, day=2024-08-14); without QUESTION, each question gets the ones it takes"}),
 		Action: e.report,
 	}
 }
@@ -51,19 +51,28 @@ func (e *env) report(c *cli.Context) error {
 	args := ingest.ProbeArgs{}
 	for _, a := range c.StringSlice("arg") {
 		k, v, ok := strings.Cut(a, "=")
-		if !ok {
+		if !ok || k == "" {
 			return fault.Usage(fmt.Sprintf("--arg %q: write NAME=VALUE", a))
 		}
 		args[k] = v
+	}
+	// Arguments are checked before connecting: a misspelled name or a
+	// bad value is a usage error, never an unfiltered answer.
+	each, err := ingest.ArgsFor(c.Context, probes, args)
+	if err != nil {
+		return fmt.Errorf("report %s: %w", ds.Name, err)
 	}
 	t, err := e.openTarget(c, true)
 	if err != nil {
 		return err
 	}
 	defer t.close()
+	if err := ingest.RequireCollections(c.Context, t.db, ds.Name, ds.Collections); err != nil {
+		return fmt.Errorf("report %s: %w", ds.Name, err)
+	}
 	var out []answer
-	for _, p := range probes {
-		tab, err := p.Run(c.Context, t.db, args)
+	for i, p := range probes {
+		tab, err := p.Run(c.Context, t.db, each[i])
 		if err != nil {
 			return fmt.Errorf("report %s %s: %w", ds.Name, p.Name, err)
 		}

@@ -15,18 +15,33 @@ import (
 // Probes are the canned analyses of datasets.md, each optionally limited to
 // one city (argument city=paris|lyon). They use only what FerretDB 1.24 also
 // runs: one $sum per $group, ratios and medians computed here.
+//
+// Speed (issue 16: 50,000 listings on FerretDB went from more than 20
+// minutes to seconds): a listing is a large document (descriptions,
+// amenities), and FerretDB reads and decodes every one of them for any
+// query but one by _id, so each question costs at least one full pass
+// (about 1.5 s for 50,000 listings; see BenchmarkProbes) and is written to
+// take exactly one. Groupings with few groups (room types, neighbourhoods,
+// instant_bookable) stay server-side $group; groupings by host (tens of
+// thousands of groups: FerretDB's $group compares each document with every
+// group, a quadratic cost that took minutes) and questions needing two
+// accumulators or a median are one projected Scan computed here.
 func Probes() []ingest.Probe {
+	city := ingest.Arg{Name: "city", Form: "paris or lyon", Valid: ingest.OneOf(Cities...)}
+	probe := func(name, question string, run ingest.RunFunc) ingest.Probe {
+		return ingest.Probe{Name: name, Question: question, Run: ingest.Takes(run, city)}
+	}
 	return []ingest.Probe{
-		{Name: "room-types", Question: "listings per room_type", Run: roomTypes},
-		{Name: "top-reviewed", Question: "top 5 listings by number_of_reviews", Run: topReviewed},
-		{Name: "distinct-hosts", Question: "number of distinct hosts", Run: distinctHosts},
-		{Name: "instant-bookable", Question: "share of listings instantly bookable", Run: instantBookable},
-		{Name: "big-hosts", Question: "hosts with more than 100 listings (calculated_host_listings_count)", Run: bigHosts},
-		{Name: "superhosts", Question: "share of superhosts among hosts", Run: superhosts},
-		{Name: "booking-rate", Question: "booking rate per room type: (30 - availability_30) / 30", Run: bookingRate},
-		{Name: "median-reviews", Question: "median number_of_reviews, overall and by superhost status", Run: medianReviews},
-		{Name: "neighbourhoods", Question: "listings per neighbourhood_cleansed", Run: neighbourhoods},
-		{Name: "busiest-neighbourhoods", Question: "the 10 neighbourhoods with the highest booking rate", Run: busiest},
+		probe("room-types", "listings per room_type", roomTypes),
+		probe("top-reviewed", "top 5 listings by number_of_reviews", topReviewed),
+		probe("distinct-hosts", "number of distinct hosts", distinctHosts),
+		probe("instant-bookable", "share of listings instantly bookable", instantBookable),
+		probe("big-hosts", "hosts with more than 100 listings (calculated_host_listings_count)", bigHosts),
+		probe("superhosts", "share of superhosts among hosts", superhosts),
+		probe("booking-rate", "booking rate per room type: (30 - availability_30) / 30", bookingRate),
+		probe("median-reviews", "median number_of_reviews, overall and by superhost status", medianReviews),
+		probe("neighbourhoods", "listings per neighbourhood_cleansed", neighbourhoods),
+		probe("busiest-neighbourhoods", "the 10 neighbourhoods with the highest booking rate", busiest),
 	}
 }
 
@@ -78,13 +93,15 @@ func topReviewed(ctx context.Context, db *mongo.Database, a ingest.ProbeArgs) (*
 	return t, nil
 }
 
-// hostGroups counts listings per host (key: {city, host_id}).
-func hostGroups(ctx context.Context, db *mongo.Database, f bson.D, extra string) ([]ingest.Group, error) {
-	key := bson.D{{Key: "city", Value: "$city"}, {Key: "host", Value: "$host_id"}}
+// hostGroups counts listings per host (key: city, host_id[, extra]) in Go
+// from one projected scan: there are nearly as many hosts as listings, and
+// FerretDB's $group is quadratic in the number of groups.
+func hostGroups(ctx context.Context, db *mongo.Database, f bson.D, extra string) ([]*ingest.Agg, error) {
+	key := []string{"city", "host_id"}
 	if extra != "" {
-		key = append(key, bson.E{Key: extra, Value: "$" + extra})
+		key = append(key, extra)
 	}
-	return ingest.GroupSum(ctx, coll(db), f, key, "", false, 0)
+	return ingest.ScanGroups(ctx, coll(db), f, key, "")
 }
 
 func distinctHosts(ctx context.Context, db *mongo.Database, a ingest.ProbeArgs) (*ingest.Table, error) {
@@ -113,8 +130,7 @@ func bigHosts(ctx context.Context, db *mongo.Database, a ingest.ProbeArgs) (*ing
 	}
 	t := &ingest.Table{Columns: []string{"city", "host_id", "listings", "loaded"}}
 	for _, g := range gs {
-		k := g.Key.(map[string]any)
-		t.Add(k["city"], k["host"], ingest.Number(k["calculated_host_listings_count"]), int64(g.Value))
+		t.Add(g.Key[0], g.Key[1], ingest.Number(g.Key[2]), int64(g.N))
 	}
 	return t, nil
 }
@@ -126,9 +142,8 @@ func superhosts(ctx context.Context, db *mongo.Database, a ingest.ProbeArgs) (*i
 	}
 	hosts := map[string]bool{}
 	for _, g := range gs {
-		k := g.Key.(map[string]any)
-		id := fmt.Sprint(k["city"], "/", k["host"])
-		hosts[id] = hosts[id] || k["host_is_superhost"] == true
+		id := fmt.Sprint(g.Key[0], "/", g.Key[1])
+		hosts[id] = hosts[id] || g.Key[2] == true
 	}
 	var yes float64
 	for _, s := range hosts {
@@ -140,27 +155,24 @@ func superhosts(ctx context.Context, db *mongo.Database, a ingest.ProbeArgs) (*i
 		Rows: [][]any{{int64(yes), int64(len(hosts)), share(yes, float64(len(hosts)))}}}, nil
 }
 
-// rates computes (30·n − Σ availability_30) / (30·n) per key: two $group
-// passes (a count and a sum) because FerretDB computes one accumulator.
+// rates computes (30·n − Σ availability_30) / (30·n) per key in Go from
+// one projected scan: a count and a sum are two accumulators, which one
+// FerretDB $group cannot compute (it would take two passes).
 func rates(ctx context.Context, db *mongo.Database, f bson.D, key string) (map[string][2]float64, error) {
 	f = with(f, "availability_30", bson.D{{Key: "$type", Value: "number"}})
-	n, err := ingest.SumMap(ctx, coll(db), f, key, "")
-	if err != nil {
-		return nil, err
-	}
-	free, err := ingest.SumMap(ctx, coll(db), f, key, "availability_30")
+	gs, err := ingest.ScanGroups(ctx, coll(db), f, []string{key}, "availability_30")
 	if err != nil {
 		return nil, err
 	}
 	out := map[string][2]float64{}
-	for k, c := range n {
-		out[k] = [2]float64{c, ingest.Round((30*c-free[k])/(30*c), 4)}
+	for _, g := range gs {
+		out[fmt.Sprint(g.Key[0])] = [2]float64{g.N, ingest.Round((30*g.N-g.Sum)/(30*g.N), 4)}
 	}
 	return out, nil
 }
 
 func bookingRate(ctx context.Context, db *mongo.Database, a ingest.ProbeArgs) (*ingest.Table, error) {
-	r, err := rates(ctx, db, filter(a), "$room_type")
+	r, err := rates(ctx, db, filter(a), "room_type")
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +180,7 @@ func bookingRate(ctx context.Context, db *mongo.Database, a ingest.ProbeArgs) (*
 }
 
 func busiest(ctx context.Context, db *mongo.Database, a ingest.ProbeArgs) (*ingest.Table, error) {
-	r, err := rates(ctx, db, filter(a), "$neighbourhood_cleansed")
+	r, err := rates(ctx, db, filter(a), "neighbourhood_cleansed")
 	if err != nil {
 		return nil, err
 	}
@@ -196,23 +208,30 @@ func rateTable(name string, r map[string][2]float64, limit int) *ingest.Table {
 	return t
 }
 
+// medianReviews reads number_of_reviews and host_is_superhost in one
+// projected scan and takes the medians here (no $median on FerretDB, nor on
+// MongoDB before 7.0; a count and a sorted skip per median took six passes).
 func medianReviews(ctx context.Context, db *mongo.Database, a ingest.ProbeArgs) (*ingest.Table, error) {
-	t := &ingest.Table{Columns: []string{"hosts", "median_reviews"}}
-	for _, g := range []struct {
-		name string
-		f    bson.D
-	}{{"all", filter(a)}, {"superhost", with(filter(a), "host_is_superhost", true)},
-		{"not superhost", with(filter(a), "host_is_superhost", false)}} {
-		m, ok, err := ingest.Median(ctx, coll(db), g.f, "number_of_reviews")
-		if err != nil {
-			return nil, err
+	var all, super, not []float64
+	f := with(filter(a), "number_of_reviews", bson.D{{Key: "$type", Value: "number"}})
+	err := ingest.Scan(ctx, coll(db), f, []string{"number_of_reviews", "host_is_superhost"}, func(d bson.Raw) error {
+		n := ingest.Number(d.Lookup("number_of_reviews"))
+		all = append(all, n)
+		switch ingest.Field(d, "host_is_superhost") {
+		case true:
+			super = append(super, n)
+		case false:
+			not = append(not, n)
 		}
-		if ok {
-			t.Add(g.name, m)
-		} else {
-			t.Add(g.name, nil)
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	t := &ingest.Table{Columns: []string{"hosts", "median_reviews"}}
+	t.Add("all", ingest.MedianOf(all))
+	t.Add("superhost", ingest.MedianOf(super))
+	t.Add("not superhost", ingest.MedianOf(not))
 	return t, nil
 }
 

@@ -3,7 +3,6 @@ package dvf
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strconv"
 	"time"
 
@@ -20,15 +19,29 @@ var SaleNatures = bson.A{"Vente", "Vente en l'état futur d'achèvement", "Adjud
 // Probes are the canned analyses of datasets.md. Each runs a $match and
 // one $sum per $group (FerretDB 1.24 computes only the first accumulator
 // and has no $avg); means and growth rates are computed here.
+//
+// Speed (issue 16, 100,000 mutations on FerretDB): FerretDB reads and
+// decodes every document (a mutation nests its lines) for any query but
+// one by _id, so a question costs at least one full pass, and each is
+// written to take exactly one. Groupings with few groups (regions,
+// quarters, rooms) stay server-side $group; a count with a sum (means:
+// two passes as two $group) and the grouping by (quarter, commune) (tens
+// of thousands of groups, which FerretDB's $group compares each document
+// with: quadratic) are one projected Scan computed here.
 func Probes() []ingest.Probe {
+	date := func(name string) ingest.Arg {
+		return ingest.Arg{Name: name, Form: "a date YYYY-MM-DD", Valid: ingest.Date}
+	}
+	min := ingest.Arg{Name: "min", Form: "a whole number of sales, at least 1", Default: "50", Valid: ingest.Positive}
 	return []ingest.Probe{
-		{Name: "apartments", Question: "apartments sold in a period (from=, to= as YYYY-MM-DD)", Run: apartments},
-		{Name: "sales-per-region", Question: "sales per region", Run: salesPerRegion},
-		{Name: "apartment-rooms", Question: "share of single-apartment sales by number of rooms", Run: apartmentRooms},
-		{Name: "top-departments-m2", Question: "top 10 departments by mean price per m² (single dwellings)", Run: topDepartments},
-		{Name: "idf-house-m2", Question: "mean price per m² of a house in Île-de-France", Run: idfHouse},
-		{Name: "quarterly-growth", Question: "sales per quarter and growth over the previous quarter", Run: quarterly},
-		{Name: "busy-communes", Question: "communes with at least min= (default 50) sales in a quarter", Run: busyCommunes},
+		{Name: "apartments", Question: "apartments sold in a period (from=, to= as YYYY-MM-DD)",
+			Run: ingest.Takes(apartments, date("from"), date("to"))},
+		{Name: "sales-per-region", Question: "sales per region", Run: ingest.Takes(salesPerRegion)},
+		{Name: "apartment-rooms", Question: "share of single-apartment sales by number of rooms", Run: ingest.Takes(apartmentRooms)},
+		{Name: "top-departments-m2", Question: "top 10 departments by mean price per m² (single dwellings)", Run: ingest.Takes(topDepartments)},
+		{Name: "idf-house-m2", Question: "mean price per m² of a house in Île-de-France", Run: ingest.Takes(idfHouse)},
+		{Name: "quarterly-growth", Question: "sales per quarter and growth over the previous quarter", Run: ingest.Takes(quarterly)},
+		{Name: "busy-communes", Question: "communes with at least min= (default 50) sales in a quarter", Run: ingest.Takes(busyCommunes, min)},
 	}
 }
 
@@ -42,12 +55,14 @@ func hasPrice() bson.E {
 	return bson.E{Key: "prix_m2", Value: bson.D{{Key: "$type", Value: "number"}}}
 }
 
+// apartments counts the sales and sums their apartments in one projected
+// scan (two accumulators: two passes as $group on FerretDB).
 func apartments(ctx context.Context, db *mongo.Database, a ingest.ProbeArgs) (*ingest.Table, error) {
 	f := sales(bson.E{Key: "nb_appartements", Value: bson.D{{Key: "$gt", Value: 0}}})
 	period := bson.D{}
 	for _, p := range []struct{ arg, op string }{{"from", "$gte"}, {"to", "$lte"}} {
-		if s := a.Get(p.arg, ""); s != "" {
-			t, err := time.Parse("2006-01-02", s)
+		if s := a[p.arg]; s != "" {
+			t, err := time.Parse("2006-01-02", s) // checked by Takes
 			if err != nil {
 				return nil, fmt.Errorf("%s=%q: want YYYY-MM-DD", p.arg, s)
 			}
@@ -57,16 +72,14 @@ func apartments(ctx context.Context, db *mongo.Database, a ingest.ProbeArgs) (*i
 	if len(period) > 0 {
 		f = append(f, bson.E{Key: "date", Value: period})
 	}
-	n, err := ingest.SumMap(ctx, coll(db), f, nil, "")
-	if err != nil {
+	var n, units float64
+	if gs, err := ingest.ScanGroups(ctx, coll(db), f, nil, "nb_appartements"); err != nil {
 		return nil, err
-	}
-	units, err := ingest.SumMap(ctx, coll(db), f, nil, "nb_appartements")
-	if err != nil {
-		return nil, err
+	} else if len(gs) == 1 {
+		n, units = gs[0].N, gs[0].Sum
 	}
 	return &ingest.Table{Columns: []string{"from", "to", "sales", "apartments"},
-		Rows: [][]any{{a.Get("from", ""), a.Get("to", ""), int64(n["<nil>"]), int64(units["<nil>"])}}}, nil
+		Rows: [][]any{{a["from"], a["to"], int64(n), int64(units)}}}, nil
 }
 
 func salesPerRegion(ctx context.Context, db *mongo.Database, _ ingest.ProbeArgs) (*ingest.Table, error) {
@@ -97,60 +110,42 @@ func apartmentRooms(ctx context.Context, db *mongo.Database, _ ingest.ProbeArgs)
 	return t, nil
 }
 
-// means returns Σ prix_m2 / n per key over sales with a price per m².
-func means(ctx context.Context, db *mongo.Database, f bson.D, key any) (map[string][2]float64, error) {
-	n, err := ingest.SumMap(ctx, coll(db), f, key, "")
-	if err != nil {
-		return nil, err
+// means returns n and Σ prix_m2 / n per key over sales with a price per
+// m², from one projected scan (a count and a sum: two accumulators).
+func means(ctx context.Context, db *mongo.Database, f bson.D, key []string) ([]*ingest.Agg, error) {
+	gs, err := ingest.ScanGroups(ctx, coll(db), f, key, "prix_m2")
+	for _, g := range gs {
+		g.Sum = ingest.Round(g.Sum/g.N, 2)
 	}
-	sum, err := ingest.SumMap(ctx, coll(db), f, key, "prix_m2")
-	if err != nil {
-		return nil, err
-	}
-	out := map[string][2]float64{}
-	for k, c := range n {
-		out[k] = [2]float64{c, ingest.Round(sum[k]/c, 2)}
-	}
-	return out, nil
+	return gs, err
 }
 
 func topDepartments(ctx context.Context, db *mongo.Database, _ ingest.ProbeArgs) (*ingest.Table, error) {
-	m, err := means(ctx, db, sales(hasPrice()), "$code_departement")
+	gs, err := means(ctx, db, sales(hasPrice()), []string{"code_departement"})
 	if err != nil {
 		return nil, err
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if m[keys[i]][1] != m[keys[j]][1] {
-			return m[keys[i]][1] > m[keys[j]][1]
-		}
-		return keys[i] < keys[j]
-	})
-	if len(keys) > 10 {
-		keys = keys[:10]
-	}
+	ingest.SortGroups(gs, func(g *ingest.Agg) float64 { return g.Sum })
 	t := &ingest.Table{Columns: []string{"departement", "sales", "mean_price_m2"}}
-	for _, k := range keys {
-		t.Add(k, int64(m[k][0]), m[k][1])
+	for i, g := range gs {
+		if i == 10 {
+			break
+		}
+		t.Add(fmt.Sprint(g.Key[0]), int64(g.N), g.Sum)
 	}
 	return t, nil
 }
 
 func idfHouse(ctx context.Context, db *mongo.Database, _ ingest.ProbeArgs) (*ingest.Table, error) {
 	f := sales(hasPrice(), bson.E{Key: "region", Value: "Île-de-France"}, bson.E{Key: "type_principal", Value: Maison})
-	m, err := means(ctx, db, f, nil)
+	gs, err := means(ctx, db, f, nil)
 	if err != nil {
 		return nil, err
 	}
-	r := m["<nil>"]
-	var mean any
-	if r[0] > 0 {
-		mean = r[1]
+	if len(gs) == 0 {
+		return &ingest.Table{Columns: []string{"sales", "mean_price_m2"}, Rows: [][]any{{int64(0), nil}}}, nil
 	}
-	return &ingest.Table{Columns: []string{"sales", "mean_price_m2"}, Rows: [][]any{{int64(r[0]), mean}}}, nil
+	return &ingest.Table{Columns: []string{"sales", "mean_price_m2"}, Rows: [][]any{{int64(gs[0].N), gs[0].Sum}}}, nil
 }
 
 func quarterly(ctx context.Context, db *mongo.Database, _ ingest.ProbeArgs) (*ingest.Table, error) {
@@ -169,21 +164,23 @@ func quarterly(ctx context.Context, db *mongo.Database, _ ingest.ProbeArgs) (*in
 	return t, nil
 }
 
+// busyCommunes counts sales per (quarter, commune) in Go from one projected
+// scan: there are tens of thousands of such groups in a year of DVF, and
+// FerretDB's $group compares each document with every group (quadratic).
 func busyCommunes(ctx context.Context, db *mongo.Database, a ingest.ProbeArgs) (*ingest.Table, error) {
-	min, err := strconv.Atoi(a.Get("min", "50"))
-	if err != nil || min < 1 {
-		return nil, fmt.Errorf("min=%q: want a positive number", a.Get("min", ""))
+	min, err := strconv.Atoi(a["min"]) // checked by Takes
+	if err != nil {
+		return nil, fmt.Errorf("min=%q: want a positive number", a["min"])
 	}
-	key := bson.D{{Key: "trimestre", Value: "$trimestre"}, {Key: "code_insee", Value: "$code_insee"}, {Key: "commune", Value: "$commune"}}
-	gs, err := ingest.GroupSum(ctx, coll(db), sales(), key, "", true, 0)
+	gs, err := ingest.ScanGroups(ctx, coll(db), sales(), []string{"trimestre", "code_insee", "commune"}, "")
 	if err != nil {
 		return nil, err
 	}
+	ingest.SortGroups(gs, func(g *ingest.Agg) float64 { return g.N })
 	t := &ingest.Table{Columns: []string{"quarter", "code_insee", "commune", "sales"}}
 	for _, g := range gs {
-		if g.Value >= float64(min) {
-			k := g.Key.(map[string]any)
-			t.Add(k["trimestre"], k["code_insee"], k["commune"], int64(g.Value))
+		if g.N >= float64(min) {
+			t.Add(g.Key[0], g.Key[1], g.Key[2], int64(g.N))
 		}
 	}
 	return t, nil

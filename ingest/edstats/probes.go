@@ -3,6 +3,7 @@ package edstats
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -16,13 +17,28 @@ import (
 // Probes are the canned analyses of datasets.md. Fill rates divide counts of
 // values by the cells of the full table (countries × years, countries ×
 // indicators); one $sum per $group, divisions here (FerretDB 1.24).
+//
+// Speed (issue 16): FerretDB reads and decodes every document for any
+// query but one by _id, and its $group compares each document with every
+// group found so far (quadratic: hundreds of indicators, hundreds of
+// countries). So the groupings of edstats_data are one projected Scan each,
+// computed here, and fill-rate-year reads the values arrays instead of an
+// $unwind (which made FerretDB build a document per value, about 15 per
+// data document, before grouping them).
 func Probes() []ingest.Probe {
 	return []ingest.Probe{
-		{Name: "fill-rate-indicator", Question: "fill rate per indicator (values / (countries × years))", Run: fillPerIndicator},
-		{Name: "fill-rate-year", Question: "fill rate per year (values / (countries × indicators))", Run: fillPerYear},
-		{Name: "most-complete-countries", Question: "the 10 countries (not aggregates) with the most complete indicators", Run: mostComplete},
-		{Name: "top-countries", Question: "top 10 countries (not aggregates) for indicator= (SE.PRM.ENRR) and year= (2015)", Run: topCountries},
+		{Name: "fill-rate-indicator", Question: "fill rate per indicator (values / (countries × years))", Run: ingest.Takes(fillPerIndicator)},
+		{Name: "fill-rate-year", Question: "fill rate per year (values / (countries × indicators))", Run: ingest.Takes(fillPerYear)},
+		{Name: "most-complete-countries", Question: "the 10 countries (not aggregates) with the most complete indicators", Run: ingest.Takes(mostComplete)},
+		{Name: "top-countries", Question: "top 10 countries (not aggregates) for indicator= (SE.PRM.ENRR) and year= (2015)", Run: ingest.Takes(topCountries,
+			ingest.Arg{Name: "indicator", Form: "an indicator code like SE.PRM.ENRR", Default: "SE.PRM.ENRR"},
+			ingest.Arg{Name: "year", Form: "a year like 2015", Default: "2015", Valid: isYear})},
 	}
+}
+
+func isYear(s string) bool {
+	y, err := strconv.Atoi(s)
+	return err == nil && y >= 1900 && y < 2200
 }
 
 type sizes struct{ countries, series, years float64 }
@@ -58,41 +74,56 @@ func fillPerIndicator(ctx context.Context, db *mongo.Database, _ ingest.ProbeArg
 	if err != nil {
 		return nil, err
 	}
-	gs, err := ingest.GroupSum(ctx, db.Collection(Data), nil, "$indicator_code", "n_values", true, 0)
+	gs, err := ingest.ScanGroups(ctx, db.Collection(Data), nil, []string{"indicator_code"}, "n_values")
 	if err != nil {
 		return nil, err
 	}
+	ingest.SortGroups(gs, func(g *ingest.Agg) float64 { return g.Sum })
 	t := &ingest.Table{Columns: []string{"indicator", "values", "fill_rate"}}
 	for _, g := range gs {
-		t.Add(g.Key, int64(g.Value), rate(g.Value, sz.countries*sz.years))
+		t.Add(g.Key[0], int64(g.Sum), rate(g.Sum, sz.countries*sz.years))
 	}
 	return t, nil
 }
 
+// fillPerYear counts values per year from the values arrays of one
+// projected scan (what {$unwind: "$values"} then {$group: {_id:
+// "$values.year"}} computes).
 func fillPerYear(ctx context.Context, db *mongo.Database, _ ingest.ProbeArgs) (*ingest.Table, error) {
 	sz, err := tableSizes(ctx, db)
 	if err != nil {
 		return nil, err
 	}
-	pipe := mongo.Pipeline{
-		{{Key: "$unwind", Value: "$values"}},
-		{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$values.year"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}},
-		{{Key: "$sort", Value: bson.D{{Key: "_id", Value: 1}}}},
-	}
-	cur, err := db.Collection(Data).Aggregate(ctx, pipe)
+	perYear := map[int32]int64{}
+	err = ingest.Scan(ctx, db.Collection(Data), nil, []string{"values"}, func(d bson.Raw) error {
+		vals, ok := d.Lookup("values").ArrayOK()
+		if !ok {
+			return nil
+		}
+		elems, err := vals.Values()
+		if err != nil {
+			return fmt.Errorf("read values of edstats_data: %w", err)
+		}
+		for _, v := range elems {
+			if doc, ok := v.DocumentOK(); ok {
+				if y, ok := doc.Lookup("year").Int32OK(); ok {
+					perYear[y]++
+				}
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("aggregate values per year: %w", err)
+		return nil, err
 	}
-	var rows []struct {
-		Year int32 `bson:"_id"`
-		N    int32 `bson:"n"`
+	years := make([]int32, 0, len(perYear))
+	for y := range perYear {
+		years = append(years, y)
 	}
-	if err := cur.All(ctx, &rows); err != nil {
-		return nil, fmt.Errorf("read values per year: %w", err)
-	}
+	slices.Sort(years)
 	t := &ingest.Table{Columns: []string{"year", "values", "fill_rate"}}
-	for _, r := range rows {
-		t.Add(r.Year, int64(r.N), rate(float64(r.N), sz.countries*sz.series))
+	for _, y := range years {
+		t.Add(y, perYear[y], rate(float64(perYear[y]), sz.countries*sz.series))
 	}
 	return t, nil
 }
@@ -102,22 +133,26 @@ func mostComplete(ctx context.Context, db *mongo.Database, _ ingest.ProbeArgs) (
 	if err != nil {
 		return nil, err
 	}
-	gs, err := ingest.GroupSum(ctx, db.Collection(Data), bson.D{{Key: "aggregate", Value: false}}, "$country_code", "n_values", true, 10)
+	gs, err := ingest.ScanGroups(ctx, db.Collection(Data), bson.D{{Key: "aggregate", Value: false}}, []string{"country_code"}, "n_values")
 	if err != nil {
 		return nil, err
 	}
+	ingest.SortGroups(gs, func(g *ingest.Agg) float64 { return g.Sum })
 	t := &ingest.Table{Columns: []string{"country", "values", "completeness"}}
-	for _, g := range gs {
-		t.Add(g.Key, int64(g.Value), rate(g.Value, sz.series*sz.years))
+	for i, g := range gs {
+		if i == 10 {
+			break
+		}
+		t.Add(g.Key[0], int64(g.Sum), rate(g.Sum, sz.series*sz.years))
 	}
 	return t, nil
 }
 
 func topCountries(ctx context.Context, db *mongo.Database, a ingest.ProbeArgs) (*ingest.Table, error) {
-	indicator := a.Get("indicator", "SE.PRM.ENRR")
-	year, err := strconv.Atoi(a.Get("year", "2015"))
+	indicator := a["indicator"]
+	year, err := strconv.Atoi(a["year"]) // checked by Takes
 	if err != nil {
-		return nil, fmt.Errorf("year=%q: want a year", a.Get("year", ""))
+		return nil, fmt.Errorf("year=%q: want a year", a["year"])
 	}
 	// At most one document per country for an indicator: read them and
 	// pick the year here (no $filter on FerretDB).

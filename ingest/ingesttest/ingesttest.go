@@ -6,6 +6,7 @@ package ingesttest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -30,12 +31,17 @@ type ProbeCase struct {
 }
 
 // CheckProbes runs each case's probe and compares its rows, as JSON, with
-// the expected answer. An unknown probe name is an error.
+// the expected answer. An unknown probe name is an error, and so is a probe
+// that does not declare its arguments with ingest.Takes (`citadel report`
+// checks arguments with a nil database before it connects).
 func CheckProbes(t *testing.T, db *mongo.Database, probes []ingest.Probe, cases []ProbeCase) {
 	t.Helper()
 	byName := map[string]ingest.Probe{}
 	for _, p := range probes {
 		byName[p.Name] = p
+		if err := checksOnly(p); err != nil {
+			t.Errorf("%s: %v", p.Name, err)
+		}
 	}
 	for _, tc := range cases {
 		p, ok := byName[tc.Name]
@@ -53,6 +59,20 @@ func CheckProbes(t *testing.T, db *mongo.Database, probes []ingest.Probe, cases 
 			t.Errorf("%s %v:\n got %s\nwant %s", tc.Name, tc.Args, got, tc.Want)
 		}
 	}
+}
+
+// checksOnly runs p without a database: built with ingest.Takes, it only
+// checks its (absent) arguments and returns nothing.
+func checksOnly(p ingest.Probe) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("without a database Run panicked (%v): declare its arguments with ingest.Takes", r)
+		}
+	}()
+	if tab, err := p.Run(context.Background(), nil, nil); tab != nil || err != nil {
+		return fmt.Errorf("without a database Run must only check its arguments (ingest.Takes), got %v, %v", tab, err)
+	}
+	return nil
 }
 
 // Reasons maps a report's rejection reasons to their counts.
