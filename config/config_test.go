@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -93,5 +94,40 @@ func TestAliasBombIsBounded(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("alias bomb not bounded")
+	}
+}
+
+// TestByteOrderMark: a file a Windows editor saved with a UTF-8 BOM loads,
+// and problems keep the line and column the editor shows.
+func TestByteOrderMark(t *testing.T) {
+	if _, err := Parse("bom.yaml", append([]byte("\ufeff"), Example()...)); err != nil {
+		t.Fatalf("example with a BOM: %v", err)
+	}
+	src := "sites:\n  - name: paris\nreplica_sets:\n  - name: main\n    members:\n      - {host: \"a:1\", site: lyon}\n"
+	_, plain := Parse("f.yaml", []byte(src))
+	_, bom := Parse("f.yaml", []byte("\ufeff"+src))
+	var pe, be *Error
+	if !errors.As(plain, &pe) || !errors.As(bom, &be) {
+		t.Fatalf("want located errors, got %v and %v", plain, bom)
+	}
+	if fmt.Sprint(pe.Problems) != fmt.Sprint(be.Problems) || len(be.Problems) != 1 || be.Problems[0].Line != 6 || be.Problems[0].Column != 29 {
+		t.Fatalf("with a BOM:\n%v\nwithout:\n%v", be.Problems, pe.Problems)
+	}
+	_, bomFirst := Parse("f.yaml", []byte("\ufeffsitez: []\n"))
+	if !errors.As(bomFirst, &be) || be.Problems[0].Line != 1 || be.Problems[0].Column != 1 || strings.Contains(bomFirst.Error(), "\ufeff") {
+		t.Fatalf("problem on the first line: %v", bomFirst)
+	}
+}
+
+// TestWrongTypeReportedAlone: a value of the wrong type is one problem,
+// not also the consequences of reading it as zero.
+func TestWrongTypeReportedAlone(t *testing.T) {
+	for _, field := range []string{`priority: "high"`, `votes: "one"`} {
+		src := "sites: [{name: paris}]\nreplica_sets:\n  - name: main\n    members:\n      - {host: \"a:1\", site: paris, " + field + "}\n"
+		_, err := Parse("t.yaml", []byte(src))
+		var ce *Error
+		if !errors.As(err, &ce) || len(ce.Problems) != 1 || ce.Problems[0].Line != 5 {
+			t.Fatalf("%s: %v", field, err)
+		}
 	}
 }

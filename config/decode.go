@@ -129,7 +129,15 @@ func (d *decoder) decode(node ast.Node, v reflect.Value, path string) {
 		if v.IsNil() {
 			v.Set(reflect.New(v.Type().Elem()))
 		}
+		before := len(d.ps.list)
 		d.decode(node, v.Elem(), path)
+		if len(d.ps.list) > before && v.Elem().Kind() != reflect.Struct {
+			// An optional value written wrong (priority: "high") stays
+			// unset: its problem is reported once, and the checks that
+			// read it see the default instead of a zero that would add
+			// made-up problems ("no electable member").
+			v.Set(reflect.Zero(v.Type()))
+		}
 	case reflect.Struct:
 		d.decodeStruct(node, v, path)
 	case reflect.Slice:

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -17,44 +18,52 @@ import (
 const MaxFileSize = 4 << 20
 
 // Load reads, decodes and validates the file at path ("-" reads stdin).
-// On any problem it returns an *Error listing every problem found.
+// On any problem it returns an *Error listing every problem found. A
+// missing file gets a hint naming --config: Load is for the file the
+// global flag names.
 func Load(path string) (*Config, error) {
-	var (
-		data []byte
-		err  error
-	)
 	if path == "-" {
-		data, err = io.ReadAll(io.LimitReader(os.Stdin, MaxFileSize+1))
-	} else {
-		data, err = readLimited(path)
+		return Read("-", os.Stdin)
 	}
+	f, err := os.Open(path)
 	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("read config: %w: pass --config FILE or set CITADEL_CONFIG (citadel config example prints one)", err)
+		}
 		return nil, fmt.Errorf("read config: %w", err)
 	}
-	if len(data) > MaxFileSize {
-		return nil, &Error{File: path, Problems: []Problem{{File: path, Message: fmt.Sprintf("file larger than %d bytes", MaxFileSize)}}}
-	}
+	defer f.Close()
+	return Read(path, f)
+}
+
+// Read reads, decodes and validates a configuration from r; path names it
+// in every problem ("-" is shown as <stdin>).
+func Read(path string, r io.Reader) (*Config, error) {
 	name := path
 	if path == "-" {
-		name = "<stdin>"
+		name = StdinName
+	}
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read config %s: %w", name, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, &Error{File: name, Problems: []Problem{{File: name, Message: fmt.Sprintf("file larger than %d bytes", MaxFileSize)}}}
 	}
 	return Parse(name, data)
 }
 
-func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%w: pass --config FILE or set CITADEL_CONFIG (citadel config example prints one)", err)
-		}
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-}
+// StdinName names standard input in problems and reports.
+const StdinName = "<stdin>"
 
-// Parse decodes and validates data, naming it file in every problem.
+// byteOrderMark is what Windows editors put before UTF-8 text.
+const byteOrderMark = "\ufeff"
+
+// Parse decodes and validates data, naming it file in every problem. A
+// leading UTF-8 byte-order mark is skipped; editors do not show it, so
+// lines and columns stay those the user sees.
 func Parse(file string, data []byte) (*Config, error) {
+	data = bytes.TrimPrefix(data, []byte(byteOrderMark))
 	cfg, ps := decodeFile(file, data)
 	if cfg == nil {
 		return nil, ps.err()
