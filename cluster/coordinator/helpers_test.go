@@ -139,6 +139,12 @@ func newGroup(t *testing.T, n int, inmem bool, jobs []store.Job) *group {
 		}
 	}
 	t.Cleanup(g.closeAll)
+	t.Cleanup(func() {
+		if t.Failed() {
+			logs := g.logs.String()
+			t.Log(logs[max(0, len(logs)-6000):])
+		}
+	})
 	return g
 }
 
@@ -209,11 +215,6 @@ func (g *group) closeAll() {
 func (g *group) leader() *Node {
 	g.t.Helper()
 	var found *Node
-	g.t.Cleanup(func() {
-		if g.t.Failed() {
-			g.t.Log(g.logs.String()[max(0, len(g.logs.String())-6000):])
-		}
-	})
 	waitFor(g.t, 20*time.Second, "a single leader", func() bool {
 		found = nil
 		for _, n := range g.nodes {
@@ -229,8 +230,27 @@ func (g *group) leader() *Node {
 	return found
 }
 
-func (g *group) follower() *Node {
+// ready waits for a leader whose scheduler leads and whose identity every
+// running node knows.
+func (g *group) ready() *Node {
+	g.t.Helper()
 	l := g.leader()
+	waitFor(g.t, 20*time.Second, "the group is ready", func() bool {
+		if !l.Scheduler().Leading() {
+			return false
+		}
+		for _, n := range g.nodes {
+			if id, _ := n.Store().Leader(); id != l.opts.NodeID {
+				return false
+			}
+		}
+		return true
+	})
+	return l
+}
+
+func (g *group) follower() *Node {
+	l := g.ready()
 	for _, n := range g.nodes {
 		if n != l {
 			return n

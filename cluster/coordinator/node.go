@@ -10,6 +10,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"reflect"
@@ -88,7 +89,8 @@ func (n *Node) serve(trans *store.TransportTLS) error {
 		ln = tls.NewListener(ln, conf)
 	}
 	n.ln = ln
-	n.http = &http.Server{Handler: n.api, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	n.http = &http.Server{Handler: n.api, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(n.opts.Log.With("node", n.opts.NodeID, "component", "http").Handler(), slog.LevelWarn)}
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()

@@ -15,7 +15,7 @@ var nightly = []store.Job{{Name: "nightly", Kind: "backup", Schedule: "0 2 * * *
 func TestTriggerThroughFollowerRunsOnLeader(t *testing.T) {
 	g := newGroup(t, 3, true, nightly)
 	g.startAll()
-	l, f := g.leader(), g.follower()
+	l, f := g.ready(), g.follower()
 	run, err := g.client(f).Trigger(context.Background(), "nightly")
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +39,7 @@ func TestTriggerThroughFollowerRunsOnLeader(t *testing.T) {
 func TestLeaseTakeoverAfterLeaderShutdown(t *testing.T) {
 	g := newGroup(t, 3, true, nightly)
 	g.startAll()
-	l := g.leader()
+	l := g.ready()
 	g.setHook(func(ctx context.Context, c call) error {
 		if c.Node == l.opts.NodeID { // the first leader never gets to commit
 			<-ctx.Done()
@@ -77,7 +77,7 @@ func TestLeaseTakeoverAfterLeaderShutdown(t *testing.T) {
 func TestDeposedLeaderLateManifestIsFenced(t *testing.T) {
 	g := newGroup(t, 3, true, nightly)
 	g.startAll()
-	l := g.leader()
+	l := g.ready()
 	late := make(chan error, 1)
 	proceed := make(chan struct{})
 	g.setHook(func(ctx context.Context, c call) error {
@@ -129,7 +129,7 @@ func TestRecoverSurvivorRunsNextSlot(t *testing.T) {
 	every := []store.Job{{Name: "often", Kind: "backup", Schedule: "@every 1s"}}
 	g := newGroup(t, 3, true, every)
 	g.startAll()
-	l := g.leader()
+	l := g.ready()
 	if err := l.Store().AppendAudit(context.Background(), store.AuditRecord{Who: "alice", Action: "cluster.switchover", Target: "main", Outcome: "ok"}); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -56,7 +57,30 @@ func NewClient(baseURL, token string, o ClientOptions) (*Client, error) {
 	return &Client{base: u, token: token, who: o.Who, hc: hc}, nil
 }
 
+// retries bounds the tries of a request answered 503 no_leader: the node
+// asked knew no leader (an election in progress), so nothing was done yet.
+const retries = 6
+
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, in, out any) error {
+	wait := 100 * time.Millisecond
+	for try := 1; ; try++ {
+		err := c.once(ctx, method, path, query, in, out)
+		var e *Error
+		if try == retries || !errors.As(err, &e) || e.Status != http.StatusServiceUnavailable || e.Code != CodeNoLeader {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait *= 2
+	}
+}
+
+func (c *Client) once(ctx context.Context, method, path string, query url.Values, in, out any) error {
 	u := c.base.JoinPath(path)
 	u.RawQuery = query.Encode()
 	var body io.Reader

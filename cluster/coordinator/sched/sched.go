@@ -193,3 +193,10 @@ func (s *Scheduler) isActive(job string, token uint64) bool {
 	defer s.mu.Unlock()
 	return s.active[job] == token
 }
+
+// Leading reports whether the scheduler runs the schedules right now.
+func (s *Scheduler) Leading() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.leadCtx != nil
+}

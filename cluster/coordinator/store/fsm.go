@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/hashicorp/raft"
@@ -58,6 +59,25 @@ func (s *state) fill() {
 		s.Nodes = map[string]*NodeInfo{}
 	}
 	s.Limits = s.Limits.OrDefault()
+	// A damaged snapshot may hold nulls: drop them rather than crash later.
+	dropNil(s.Jobs)
+	dropNil(s.JobStates)
+	dropNil(s.Catalog)
+	dropNil(s.PITR)
+	dropNil(s.Nodes)
+	for job, runs := range s.Runs {
+		s.Runs[job] = slices.DeleteFunc(runs, func(r *Run) bool { return r == nil })
+	}
+	s.Drills = slices.DeleteFunc(s.Drills, func(d *DrillRecord) bool { return d == nil })
+	s.Audit = slices.DeleteFunc(s.Audit, func(a *AuditRecord) bool { return a == nil })
+}
+
+func dropNil[V any](m map[string]*V) {
+	for k, v := range m {
+		if v == nil {
+			delete(m, k)
+		}
+	}
 }
 
 // Result is what Apply returns to the proposer: the run a lease command
