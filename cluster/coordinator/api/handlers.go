@@ -87,7 +87,7 @@ func (s *Server) jobs(w http.ResponseWriter, r *http.Request) {
 		if cur, ok := fsm.Current(j.Name); ok {
 			v.Current = &cur
 		}
-		if sch, err := sched.ParseSchedule(j.Schedule, j.Timezone); err == nil {
+		if sch, err := s.schedule(j); err == nil {
 			v.Next = sch.Next(now)
 		}
 		out = append(out, v)
@@ -205,4 +205,24 @@ func (s *Server) putPITR(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 		return s.cfg.Store.PutPITR(ctx, p)
 	})
+}
+
+// schedule parses a job's schedule once per expression and zone: loading a
+// time zone reads the zone database, too slow to do per request.
+func (s *Server) schedule(j store.Job) (*sched.Schedule, error) {
+	key := j.Schedule + "\x00" + j.Timezone
+	s.schedMu.Lock()
+	defer s.schedMu.Unlock()
+	if sch, ok := s.schedules[key]; ok {
+		return sch, nil
+	}
+	sch, err := sched.ParseSchedule(j.Schedule, j.Timezone)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.schedules) > 1024 {
+		clear(s.schedules)
+	}
+	s.schedules[key] = sch
+	return sch, nil
 }

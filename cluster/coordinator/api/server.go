@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/noscites/citadel/cluster/coordinator/sched"
@@ -41,6 +42,9 @@ type Server struct {
 	token   [sha256.Size]byte
 	forward *forwarder
 	mux     *http.ServeMux
+
+	schedMu   sync.Mutex
+	schedules map[string]*sched.Schedule
 }
 
 // maxBody bounds a request body.
@@ -51,7 +55,7 @@ func NewServer(cfg Config) *Server {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, token: sha256.Sum256([]byte(cfg.Token)), mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, token: sha256.Sum256([]byte(cfg.Token)), mux: http.NewServeMux(), schedules: map[string]*sched.Schedule{}}
 	s.forward = newForwarder(cfg.ClientTLS)
 	s.routes()
 	return s
