@@ -11,6 +11,7 @@ import (
 
 	"github.com/noscites/citadel/cluster/coordinator/api"
 	"github.com/noscites/citadel/cluster/coordinator/store"
+	"github.com/noscites/citadel/internal/audit"
 )
 
 func TestAPIRefusesMissingOrWrongToken(t *testing.T) {
@@ -121,7 +122,7 @@ func TestAPIEndpointsThroughFollower(t *testing.T) {
 	if err := c.AppendAudit(ctx, store.AuditRecord{Action: "backup.prune", Target: "minio-paris", Outcome: "ok"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.AuditSink().Record(ctx, store.AuditRecord{Who: "bob", Action: "cluster.apply", Target: "main", Outcome: "ok"}); err != nil {
+	if err := f.AuditSink().Write(ctx, audit.Record{Who: "bob", Action: "cluster.apply", Target: "main", Outcome: "ok", Parameters: map[string]any{"yes": true}}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "the follower applies the writes", func() bool {
@@ -133,6 +134,9 @@ func TestAPIEndpointsThroughFollower(t *testing.T) {
 	a, _ := c.Audit(ctx, time.Time{}, "backup.", 0)
 	if len(a) != 1 || a[0].Who != "alice" {
 		t.Fatalf("audit filtered by action: %+v", a)
+	}
+	if a, _ := c.Audit(ctx, time.Time{}, "cluster.", 0); len(a) != 1 || a[0].Who != "bob" || string(a[0].Parameters) != `{"yes":true}` {
+		t.Fatalf("audit written by the node's sink: %+v", a)
 	}
 	if _, err := c.PITR(ctx); err != nil {
 		t.Fatal(err)

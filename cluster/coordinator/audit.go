@@ -2,51 +2,66 @@ package coordinator
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/noscites/citadel/cluster/coordinator/api"
 	"github.com/noscites/citadel/cluster/coordinator/store"
+	"github.com/noscites/citadel/internal/audit"
 )
 
-// AuditSink writes audit records through raft: the coordinator sink the
-// audit package (issue 10's internal/audit) plugs in beside its file and
-// slog sinks. In the server process use Node.AuditSink; a CLI process
-// talking to a coordinator uses ClientAuditSink. Both return an error
-// rather than drop a record, so the caller can fall back to its file.
-type AuditSink interface {
-	Record(ctx context.Context, rec store.AuditRecord) error
-}
+// The coordinator's audit sinks: audit.Sink implementations that write
+// through raft, beside the file and slog sinks of internal/audit. In the
+// server use Node.AuditSink; a CLI process talking to a coordinator uses
+// ClientAuditSink. Both return an error rather than drop a record, so the
+// trail can still write its file.
 
-type nodeSink struct{ n *Node }
-
-// AuditSink returns a sink that proposes on the leader and goes through
-// the leader's API from a follower.
-func (n *Node) AuditSink() AuditSink { return nodeSink{n: n} }
-
-func (s nodeSink) Record(ctx context.Context, rec store.AuditRecord) error {
-	if s.n.st.IsLeader() {
-		return s.n.st.AppendAudit(ctx, rec)
-	}
-	addr := s.n.api.LeaderHTTP()
-	if addr == "" {
-		return fmt.Errorf("record audit %s: %w", rec.Action, store.ErrNotLeader)
-	}
-	scheme := "http://"
-	if s.n.client != nil {
-		scheme = "https://"
-	}
-	c, err := api.NewClient(scheme+addr, s.n.opts.Token, api.ClientOptions{TLS: s.n.client})
-	if err != nil {
-		return err
-	}
-	return c.AppendAudit(ctx, rec)
+// AuditSink returns a sink that proposes on the leader and goes through the
+// leader's API from a follower.
+func (n *Node) AuditSink() audit.Sink {
+	return audit.Func(func(ctx context.Context, r audit.Record) error {
+		rec, err := toStore(r)
+		if err != nil {
+			return err
+		}
+		if n.st.IsLeader() {
+			return n.st.AppendAudit(ctx, rec)
+		}
+		addr := n.api.LeaderHTTP()
+		if addr == "" {
+			return fmt.Errorf("record audit %s: %w", r.Action, store.ErrNotLeader)
+		}
+		scheme := "http://"
+		if n.client != nil {
+			scheme = "https://"
+		}
+		c, err := api.NewClient(scheme+addr, n.opts.Token, api.ClientOptions{TLS: n.client})
+		if err != nil {
+			return err
+		}
+		return c.AppendAudit(ctx, rec)
+	})
 }
 
 // ClientAuditSink writes audit records through a coordinator's API.
-func ClientAuditSink(c *api.Client) AuditSink { return clientSink{c: c} }
+func ClientAuditSink(c *api.Client) audit.Sink {
+	return audit.Func(func(ctx context.Context, r audit.Record) error {
+		rec, err := toStore(r)
+		if err != nil {
+			return err
+		}
+		return c.AppendAudit(ctx, rec)
+	})
+}
 
-type clientSink struct{ c *api.Client }
-
-func (s clientSink) Record(ctx context.Context, rec store.AuditRecord) error {
-	return s.c.AppendAudit(ctx, rec)
+func toStore(r audit.Record) (store.AuditRecord, error) {
+	rec := store.AuditRecord{Time: r.Time, Who: r.Who, Action: r.Action, Target: r.Target, Outcome: r.Outcome, Error: r.Error}
+	if len(r.Parameters) > 0 {
+		p, err := json.Marshal(r.Parameters)
+		if err != nil {
+			return rec, fmt.Errorf("encode audit parameters of %s: %w", r.Action, err)
+		}
+		rec.Parameters = p
+	}
+	return rec, nil
 }
