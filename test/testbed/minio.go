@@ -61,6 +61,7 @@ func StartMinIO(ctx context.Context, dir, addr, consoleAddr string) (*MinIO, err
 		"MINIO_ROOT_USER="+m.AccessKey, "MINIO_ROOT_PASSWORD="+m.SecretKey,
 		"MINIO_BROWSER=off", "MINIO_UPDATE=off", "MINIO_CI_CD=1")
 	m.cmd.Stdout, m.cmd.Stderr = m.logs, m.logs
+	dieWithParent(m.cmd)
 	if err := m.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start minio: %w", err)
 	}
