@@ -57,6 +57,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			restoreCommand(e),
 		},
 	}
+	app.CustomAppHelpTemplate = cli.AppHelpTemplate + exitCodesHelp()
 	for _, c := range app.Commands {
 		setUsageHandlers(c)
 	}
@@ -95,12 +96,14 @@ func commandNotFound(c *cli.Context, name string) {
 	fmt.Fprintf(c.App.ErrWriter, "citadel: unknown command %q; commands: %s\n", name, commandNames(c.App.Commands))
 }
 
-// rootAction shows help without arguments and refuses an unknown command.
+// rootAction refuses an unknown command, and a missing one with the help
+// (on stderr: it answers a mistake, exit 2).
 func rootAction(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return fault.Usage(fmt.Sprintf("unknown command %q; commands: %s", c.Args().First(), commandNames(c.App.Commands)))
 	}
-	return cli.ShowAppHelp(c)
+	cli.HelpPrinter(c.App.ErrWriter, c.App.CustomAppHelpTemplate, c.App)
+	return silentError{fault.Usage("no command given")}
 }
 
 func commandNames(cmds []*cli.Command) string {
@@ -113,20 +116,38 @@ func commandNames(cmds []*cli.Command) string {
 	return strings.Join(names, ", ")
 }
 
-// setUsageHandlers makes flag mistakes in any subcommand exit 2.
+// setUsageHandlers makes flag mistakes in any subcommand exit 2 and gives
+// every command's help the table of exit codes. A group run without a
+// subcommand prints its help on stderr and exits 2, as citadel alone does.
 func setUsageHandlers(c *cli.Command) {
 	c.OnUsageError = usageError
+	tmpl := cli.CommandHelpTemplate
+	if len(c.Subcommands) > 0 {
+		tmpl = cli.SubcommandHelpTemplate
+	}
+	c.CustomHelpTemplate = tmpl + exitCodesHelp()
 	if len(c.Subcommands) > 0 && c.Action == nil {
 		c.Action = func(ctx *cli.Context) error {
 			if ctx.NArg() > 0 {
-				return fault.Usage(fmt.Sprintf("unknown command %q for %s; commands: %s", ctx.Args().First(), ctx.Command.FullName(), commandNames(ctx.Command.Subcommands)))
+				return fault.Usage(fmt.Sprintf("unknown command %q for %s; commands: %s", ctx.Args().First(), commandPath(ctx), commandNames(ctx.Command.Subcommands)))
 			}
-			return cli.ShowSubcommandHelp(ctx)
+			cli.HelpPrinter(ctx.App.ErrWriter, ctx.Command.CustomHelpTemplate, ctx.Command)
+			return silentError{fault.Usage("no subcommand given")}
 		}
 	}
 	for _, sub := range c.Subcommands {
 		setUsageHandlers(sub)
 	}
+}
+
+// commandPath is the command as typed, without "citadel": "backup show".
+// urfave/cli's FullName is only the last word inside a subcommand's action;
+// HelpName holds the whole path.
+func commandPath(c *cli.Context) string {
+	if name := strings.TrimPrefix(c.Command.HelpName, c.App.Name+" "); name != "" && name != c.App.Name {
+		return name
+	}
+	return c.Command.FullName()
 }
 
 // requireArgs checks the number of positional arguments (see positional).
@@ -156,24 +177,24 @@ func positional(c *cli.Context, minN, maxN int, usage string) ([]string, error) 
 		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		f := lookupFlag(c.Command.Flags, name)
 		if f == nil {
-			return nil, fault.Usage(fmt.Sprintf("%s: unknown flag %s", c.Command.FullName(), a))
+			return nil, fault.Usage(fmt.Sprintf("%s: unknown flag %s", commandPath(c), a))
 		}
 		if _, isBool := f.(*cli.BoolFlag); isBool && !hasValue {
 			value, hasValue = "true", true
 		}
 		if !hasValue {
 			if i+1 >= len(args) {
-				return nil, fault.Usage(fmt.Sprintf("%s: flag %s needs a value", c.Command.FullName(), a))
+				return nil, fault.Usage(fmt.Sprintf("%s: flag %s needs a value", commandPath(c), a))
 			}
 			i++
 			value = args[i]
 		}
 		if err := c.Set(f.Names()[0], value); err != nil {
-			return nil, fault.Usage(fmt.Sprintf("%s: %s: %v", c.Command.FullName(), a, err))
+			return nil, fault.Usage(fmt.Sprintf("%s: %s: %v", commandPath(c), a, err))
 		}
 	}
 	if len(pos) < minN || maxN >= 0 && len(pos) > maxN {
-		return nil, fault.Usage(fmt.Sprintf("%s: usage: citadel %s %s", c.Command.FullName(), c.Command.FullName(), usage))
+		return nil, fault.Usage(strings.TrimSpace(fmt.Sprintf("usage: %s %s %s", c.App.Name, commandPath(c), usage)))
 	}
 	return pos, nil
 }

@@ -3,10 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/noscites/citadel/config"
+	"github.com/noscites/citadel/internal/fault"
 )
 
 func configCommand(e *env) *cli.Command {
@@ -45,10 +47,13 @@ func (e *env) configValidate(c *cli.Context) error {
 	if c.NArg() == 1 {
 		file = c.Args().First()
 	}
-	cfg, err := config.Load(file)
+	cfg, err := e.loadNamed(file, c.NArg() == 1)
 	var cerr *config.Error
 	if err != nil && !errors.As(err, &cerr) {
 		return err
+	}
+	if file == "-" {
+		file = config.StdinName
 	}
 	rep := validateReport{File: file, Valid: err == nil, Problems: []config.Problem{}, Warnings: []config.Problem{}}
 	if cerr != nil {
@@ -67,6 +72,23 @@ func (e *env) configValidate(c *cli.Context) error {
 		return silentError{err}
 	}
 	return nil
+}
+
+// loadNamed loads the file to validate: stdin for "-"; a file named on the
+// command line without the --config hint the default file gets.
+func (e *env) loadNamed(file string, named bool) (*config.Config, error) {
+	if file == "-" {
+		return config.Read(file, e.stdin)
+	}
+	if !named {
+		return config.Load(file)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("config validate: %w", err)
+	}
+	defer f.Close()
+	return config.Read(file, f)
 }
 
 func (e *env) printValidation(rep validateReport, cfg *config.Config) {
@@ -91,6 +113,9 @@ func (e *env) printValidation(rep validateReport, cfg *config.Config) {
 func (e *env) configExample(c *cli.Context) error {
 	if err := requireArgs(c, 0, 0, ""); err != nil {
 		return err
+	}
+	if e.json {
+		return fault.Usage("config example prints commented YAML, which -o json would lose: run it without -o json")
 	}
 	_, err := e.stdout.Write(config.Example())
 	return err

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/noscites/citadel/config"
 	"github.com/noscites/citadel/internal/fault"
@@ -17,6 +19,30 @@ const (
 	exitRefused     = 4
 	exitInterrupted = 130
 )
+
+// exitMeanings are the codes as cli.md explains them; every --help ends
+// with this table.
+var exitMeanings = []struct {
+	code    int
+	meaning string
+}{
+	{exitOK, "done"},
+	{exitFailed, "the operation failed (the message says what and where)"},
+	{exitUsage, "usage error or invalid config"},
+	{exitVerify, "verification failed: a backup or drill did not verify, or an ingest's error rate passed its threshold"},
+	{exitRefused, "refused by a safety check (lag too high, no confirmation, a primary still exists for failover --force)"},
+	{exitInterrupted, "interrupted"},
+}
+
+// exitCodesHelp is the EXIT CODES section of the help templates.
+func exitCodesHelp() string {
+	var b strings.Builder
+	b.WriteString("\nEXIT CODES:\n")
+	for _, m := range exitMeanings {
+		fmt.Fprintf(&b, "   %-4d %s\n", m.code, m.meaning)
+	}
+	return b.String()
+}
 
 // exitCode is the one place that maps an error to an exit code.
 func exitCode(err error) int {

@@ -16,16 +16,21 @@ import (
 var version = "dev"
 
 func main() {
-	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-// run executes one command line and returns the exit code.
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+// run executes one command line and returns the exit code. A cancelled ctx
+// is an interrupt (Ctrl-C or SIGTERM in main).
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	err := newApp(stdin, stdout, stderr).RunContext(ctx, args)
 	if err != nil && ctx.Err() != nil {
-		err = fmt.Errorf("%w: %w", errInterrupted, err)
+		// The cause is the interrupt: what it broke on the way (a driver
+		// connection pool, a context) tells the user nothing more. What
+		// was done before it is in the command's own output.
+		err = errInterrupted
 	}
 	code := exitCode(err)
 	if err != nil && !isSilent(err) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -15,7 +16,7 @@ import (
 func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(append([]string{"citadel"}, args...), strings.NewReader(stdin), &out, &errb)
+	code := run(context.Background(), append([]string{"citadel"}, args...), strings.NewReader(stdin), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -24,17 +25,8 @@ func TestExamplePipesIntoValidate(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("example exit %d", code)
 	}
-	// validate reads stdin through os.Stdin; feed it with a pipe.
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := os.Stdin
-	os.Stdin = r
-	t.Cleanup(func() { os.Stdin = old })
-	go func() { w.WriteString(example); w.Close() }()
-	code, out, errOut := runCLI(t, "", "config", "validate", "-")
-	if code != 0 || !strings.Contains(out, "valid") {
+	code, out, errOut := runCLI(t, example, "config", "validate", "-")
+	if code != 0 || !strings.HasPrefix(out, "<stdin>: valid") {
 		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out, errOut)
 	}
 }
