@@ -30,6 +30,10 @@ var (
 	ErrNotConfirmed = fmt.Errorf("%w: not confirmed", fault.ErrRefused)
 	// ErrUnreachable means members the operation needs do not answer.
 	ErrUnreachable = fmt.Errorf("%w: members unreachable", fault.ErrRefused)
+	// ErrStateUnknown means no config was seen and some members did not
+	// answer: the set may be initiated on them (exit 1: an observation
+	// that failed, not a refusal).
+	ErrStateUnknown = errors.New("replica set state unknown")
 	// ErrNotInitiated means the set has no configuration yet.
 	ErrNotInitiated = errors.New("replica set not initiated")
 	// ErrIDConflict means the file and the live set disagree on a member _id.

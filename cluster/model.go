@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -22,7 +24,11 @@ type State struct {
 	Term      int64         `json:"term"`
 	Primary   string        `json:"primary"`
 	Members   []MemberState `json:"members"`
-	Oplog     OplogWindow   `json:"oplog"`
+	// Unreachable lists the hosts citadel could not reach. With no config
+	// seen, they make the set's state unknown (see Unknown), not
+	// uninitiated: they may hold the config.
+	Unreachable []string    `json:"unreachable,omitempty"`
+	Oplog       OplogWindow `json:"oplog"`
 	// DefaultWriteConcern is the cluster-wide default w set with
 	// setDefaultRWConcern ("" when none is set); DefaultWCKnown says
 	// whether it could be read.
@@ -146,4 +152,33 @@ func (s *State) Sites() []string {
 		}
 	}
 	return out
+}
+
+// Unknown reports whether the observation cannot tell if the set is
+// initiated: no member that answered holds a config, and some did not
+// answer.
+func (s *State) Unknown() bool { return !s.Initiated && len(s.Unreachable) > 0 }
+
+// UnknownError explains an unknown state (nil when the state is known):
+// which members could not be reached and what the others said.
+func (s *State) UnknownError() error {
+	if !s.Unknown() {
+		return nil
+	}
+	return fmt.Errorf("%w: %s", ErrStateUnknown, s.unknownDetail())
+}
+
+func (s *State) unknownDetail() string {
+	var answered []string
+	for _, m := range s.Members {
+		if m.Reachable {
+			answered = append(answered, m.Host)
+		}
+	}
+	what := fmt.Sprintf("no member of %s answers (could not reach %s)", s.Name, strings.Join(s.Unreachable, ", "))
+	if len(answered) > 0 {
+		what = fmt.Sprintf("could not reach %s, and the members of %s that answer (%s) hold no config",
+			strings.Join(s.Unreachable, ", "), s.Name, strings.Join(answered, ", "))
+	}
+	return what + ": cannot tell whether the set is initiated; check that mongod runs there and that this machine reaches it"
 }

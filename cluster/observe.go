@@ -21,7 +21,8 @@ type probe struct {
 
 // Observe looks at every member of the set: the file's hosts and any host of
 // the live config, each through its own direct connection and in parallel.
-// It never fails because members are down: they are reported as such.
+// It never fails because members are down: they are reported as such, and
+// listed in State.Unreachable (with no config seen, State.Unknown).
 func (m *Manager) Observe(ctx context.Context, rs *config.ReplicaSet) (*State, error) {
 	st := &State{Name: rs.Name, ObservedAt: m.now()}
 	hosts := fileHosts(rs)
@@ -58,6 +59,11 @@ func (m *Manager) Observe(ctx context.Context, rs *config.ReplicaSet) (*State, e
 		}
 	}
 	st.Members = m.members(st, rs, probes)
+	for _, p := range probes {
+		if p.err != nil {
+			st.Unreachable = append(st.Unreachable, p.host)
+		}
+	}
 	return st, nil
 }
 

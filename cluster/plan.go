@@ -84,6 +84,12 @@ func Plan(cur *State, desired *Config) ([]Step, error) {
 }
 
 func planInitiate(cur *State, desired *Config) ([]Step, error) {
+	if cur.Unknown() {
+		// Unreachable is not uninitiated: the members that do not answer
+		// may hold the set's config, and initiating the others would make
+		// a second set.
+		return nil, fmt.Errorf("%w: %s (nothing planned)", ErrUnreachable, cur.unknownDetail())
+	}
 	var down, other []string
 	for _, m := range desired.Members {
 		ms := cur.Member(m.Host)

@@ -224,3 +224,36 @@ func TestPlanNewlyAdded(t *testing.T) {
 	}
 	checkSteps(t, st, steps)
 }
+
+// TestPlanUnknownState: members that do not answer may hold the set's
+// config; with no config seen the state is unknown, never "not initiated",
+// and no initiate is planned.
+func TestPlanUnknownState(t *testing.T) {
+	desired := twoSites()
+	for _, down := range []int{1, len(desired.Members)} {
+		st := &State{Name: "main"}
+		for i, m := range desired.Members {
+			ms := MemberState{Host: m.Host, Reachable: i >= down, Uninitiated: i >= down, ID: -1}
+			if !ms.Reachable {
+				ms.State, ms.Error = "DOWN", "connection refused"
+				st.Unreachable = append(st.Unreachable, m.Host)
+			}
+			st.Members = append(st.Members, ms)
+		}
+		if !st.Unknown() || !errors.Is(st.UnknownError(), ErrStateUnknown) {
+			t.Fatalf("%d down: state should be unknown", down)
+		}
+		steps, err := Plan(st, desired)
+		if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "could not reach p1:27017") ||
+			!strings.Contains(err.Error(), "cannot tell whether the set is initiated") || steps != nil {
+			t.Fatalf("%d down: want a refusal naming p1, got %v %+v", down, err, steps)
+		}
+		var out strings.Builder
+		if err := WriteStatus(&out, st); err != nil || strings.Contains(out.String(), "not initiated") || !strings.Contains(out.String(), "STATE UNKNOWN") {
+			t.Fatalf("%d down: status says\n%s", down, out.String())
+		}
+		if r := Report(st); r.Initiated != nil {
+			t.Fatalf("%d down: JSON initiated = %v, want null", down, *r.Initiated)
+		}
+	}
+}

@@ -11,6 +11,8 @@ import (
 // StatusReport is the JSON document of `citadel cluster status -o json`.
 type StatusReport struct {
 	*State
+	// Initiated is null when the state is unknown (State.Unknown).
+	Initiated     *bool      `json:"initiated"`
 	ConfigVersion int        `json:"config_version"`
 	ConfigTerm    int64      `json:"config_term"`
 	OplogWindow   Seconds    `json:"oplog_window_seconds"`
@@ -20,6 +22,9 @@ type StatusReport struct {
 // Report builds the status report of an observed set.
 func Report(st *State) StatusReport {
 	r := StatusReport{State: st, Sites: AnalyzeSites(st), OplogWindow: Seconds(st.Oplog.Span())}
+	if !st.Unknown() {
+		r.Initiated = &st.Initiated
+	}
 	if st.Config != nil {
 		r.ConfigVersion, r.ConfigTerm = st.Config.Version, st.Config.Term
 	}
@@ -31,9 +36,12 @@ func Report(st *State) StatusReport {
 func WriteStatus(w io.Writer, st *State) error {
 	r := Report(st)
 	fmt.Fprintf(w, "replica set %s", st.Name)
-	if !st.Initiated {
+	switch {
+	case st.Unknown():
+		fmt.Fprintf(w, ": STATE UNKNOWN: could not reach %s; no member that answered holds a config\n", strings.Join(st.Unreachable, ", "))
+	case !st.Initiated:
 		fmt.Fprintf(w, ": not initiated (citadel cluster apply --rs %s initiates it)\n", st.Name)
-	} else {
+	default:
 		fmt.Fprintf(w, "   config version %d%s   term %d   primary %s\n", r.ConfigVersion, committedWord(st.Committed), st.Term, primaryWord(st))
 		if span := st.Oplog.Span(); span > 0 {
 			fmt.Fprintf(w, "oplog window %s (%s → %s, on %s)\n", humanDuration(span),

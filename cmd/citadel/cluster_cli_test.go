@@ -33,7 +33,9 @@ func TestClusterCLIRefusalsAndUsage(t *testing.T) {
 	}{
 		{[]string{"cluster", "switchover", "--rs", "main"}, 2, "needs --to-site"},
 		{[]string{"cluster", "status", "--rs", "nope"}, 2, `--rs "nope": no such replica set`},
-		{[]string{"cluster", "plan"}, 4, "initiate needs every member up"},
+		{[]string{"cluster", "plan"}, 4, "cannot tell whether the set is initiated"},
+		{[]string{"cluster", "apply", "--yes"}, 4, "could not reach 127.0.0.1:1, 127.0.0.1:2, 127.0.0.1:3"},
+		{[]string{"cluster", "status"}, 1, "no member of main answers (could not reach 127.0.0.1:1, 127.0.0.1:2, 127.0.0.1:3)"},
 		{[]string{"cluster", "failover", "--rs", "main", "--to-site", "lyon", "--force"}, 4, "no member of main answers"},
 		{[]string{"cluster", "switchover", "--rs", "main", "--to-site", "lyon"}, 4, "no primary"},
 		{[]string{"cluster", "rejoin", "--rs", "main", "--site", "paris"}, 4, "no primary"},
@@ -53,8 +55,11 @@ func TestClusterStatusJSONWhenDown(t *testing.T) {
 	if err := os.WriteFile(file, []byte(downConfig), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Members that cannot be reached leave the state unknown: the JSON
+	// says so (initiated null, the unreachable hosts) and the exit is 1.
 	code, out, errOut := runCLI(t, "", "--config", file, "-o", "json", "cluster", "status")
-	if code != 0 || !strings.Contains(out, `"replica_sets"`) || !strings.Contains(out, `"reachable": false`) {
+	if code != 1 || !strings.Contains(out, `"replica_sets"`) || !strings.Contains(out, `"reachable": false`) ||
+		!strings.Contains(out, `"initiated": null`) || !strings.Contains(out, `"unreachable": [`) {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 }

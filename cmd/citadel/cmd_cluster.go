@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -64,7 +65,7 @@ func (e *env) openCluster(c *cli.Context, required ...string) (*clusterEnv, erro
 	}
 	for _, f := range required {
 		if c.String(f) == "" {
-			return nil, fault.Usage(fmt.Sprintf("%s needs --%s", c.Command.FullName(), f))
+			return nil, fault.Usage(fmt.Sprintf("%s needs --%s", commandPath(c), f))
 		}
 	}
 	cfg, err := config.Load(c.String("config"))
@@ -110,10 +111,14 @@ func (e *env) clusterStatus(c *cli.Context) error {
 	}
 	defer ce.close()
 	var reports []cluster.StatusReport
+	var unknown []error
 	for _, rs := range ce.sets {
 		st, err := ce.mgr.Observe(c.Context, rs)
 		if err != nil {
 			return err
+		}
+		if uerr := st.UnknownError(); uerr != nil {
+			unknown = append(unknown, fmt.Errorf("cluster status: %w", uerr))
 		}
 		reports = append(reports, cluster.Report(st))
 		if !e.json {
@@ -124,9 +129,13 @@ func (e *env) clusterStatus(c *cli.Context) error {
 		}
 	}
 	if e.json {
-		return printJSON(e.stdout, map[string]any{"replica_sets": reports})
+		if err := printJSON(e.stdout, map[string]any{"replica_sets": reports}); err != nil {
+			return err
+		}
 	}
-	return nil
+	// A set whose state could not be observed fails the command (exit 1):
+	// a script must not read "not initiated" into members that are down.
+	return errors.Join(unknown...)
 }
 
 // setPlan is the plan of one set (JSON of plan and apply).
