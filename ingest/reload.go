@@ -30,6 +30,9 @@ func (s *Sink) writeDocs(ctx context.Context, coll string, batch []pending) erro
 	_, err := c.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 	dup, other, err := splitWriteErrors(err)
 	if err != nil {
+		// No answer (network, write concern, timeout): the server may hold
+		// any part of the batch. Counted apart, never as inserted.
+		s.st.update(coll, func(cs *CollStats) { cs.Unacknowledged += int64(len(batch)) })
 		return fmt.Errorf("insert into %s: %w", coll, err)
 	}
 	refused := map[int]bool{}

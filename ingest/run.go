@@ -81,9 +81,15 @@ func (e *Emitter) Log() *slog.Logger { return e.log }
 
 // Run loads a dataset into db (nil with DryRun) and returns its report,
 // also when it fails: what was written before a failure is in the report.
-// The error wraps ErrTooManyRejects (exit 3) when the error rate passed
-// opt.MaxErrorRate.
+// An input that cannot be opened stops it before anything starts, with no
+// report. The error wraps ErrTooManyRejects (exit 3) when the error rate
+// passed opt.MaxErrorRate. When ctx is cancelled (an interrupt) the batches
+// in flight are waited for, so the report counts what the server
+// acknowledged, and says it was interrupted.
 func Run(ctx context.Context, db *mongo.Database, l Loader, opt Options) (*Report, error) {
+	if err := CheckInputs(l); err != nil {
+		return nil, err
+	}
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -118,11 +124,12 @@ func Run(ctx context.Context, db *mongo.Database, l Loader, opt Options) (*Repor
 	e := &Emitter{sink: sink, st: st, prog: prog, log: log}
 	lerr := l.Load(ctx, e)
 	cerr := sink.Close(ctx)
-	if len(fresh) > 0 {
-		cerr = errors.Join(cerr, EnsureIndexes(ctx, db, fresh, st))
+	if len(fresh) > 0 && ctx.Err() == nil {
+		cerr = errors.Join(cerr, indexCreated(ctx, db, fresh, st))
 	}
 	prog.finish()
 	st.report(rep, time.Since(start), prog.bytes.Load())
+	rep.Interrupted = ctx.Err() != nil
 	log.Info("load done", "read", rep.Read, "inserted", rep.Inserted, "updated", rep.Updated,
 		"unchanged", rep.Unchanged, "rejected", rep.Rejected)
 	if err := errors.Join(lerr, cerr); err != nil {
@@ -133,6 +140,34 @@ func Run(ctx context.Context, db *mongo.Database, l Loader, opt Options) (*Repor
 			rep.Rejected, rep.Read, 100*rep.ErrorRate, 100*opt.MaxErrorRate, ErrTooManyRejects)
 	}
 	return rep, nil
+}
+
+// indexCreated builds the indexes of the new collections the load
+// created. A collection that received nothing (a load that failed on its
+// first line) is not created just to hold indexes.
+func indexCreated(ctx context.Context, db *mongo.Database, fresh []Collection, st *stats) error {
+	made, _, err := splitNew(ctx, db, fresh)
+	if err != nil {
+		return err
+	}
+	return EnsureIndexes(ctx, db, made, st)
+}
+
+// CheckInputs opens every input file of a load (and closes it): a missing
+// or unreadable file, or a directory, stops the load before it starts.
+func CheckInputs(l Loader) error {
+	for _, name := range l.Files() {
+		f, err := os.Open(name)
+		if err != nil {
+			return fmt.Errorf("open input: %w", err)
+		}
+		fi, err := f.Stat()
+		f.Close()
+		if err == nil && fi.IsDir() {
+			return fmt.Errorf("open input %s: is a directory, not a file", name)
+		}
+	}
+	return nil
 }
 
 func (s *stats) docs() int64 {

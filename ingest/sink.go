@@ -22,6 +22,9 @@ const (
 	RunField  = "_run" // id of the load that last wrote the document
 )
 
+// RejectsSuffix names the collection of a collection's rejects.
+const RejectsSuffix = "_rejects"
+
 // Defaults of SinkOptions.
 const (
 	DefaultBatchSize = 1000
@@ -50,13 +53,24 @@ type Sink struct {
 	rejBuf map[string][]bson.D
 	work   chan job
 	wg     sync.WaitGroup
-	ctx    context.Context
+	parent context.Context // the load's: cancelled by an interrupt
+	ctx    context.Context // the producer's: also cancelled by a write failure
 	cancel context.CancelFunc
-	mu     sync.Mutex
-	err    error
-	pmu    sync.Mutex
-	pend   map[string]*pendGroup // existing keys waiting for their hashes
+	// wctx is the writers': it outlives an interrupt by DrainTimeout, so a
+	// batch already sent is acknowledged (and counted) or fails, instead
+	// of being abandoned while the server may still apply it.
+	wctx    context.Context
+	wcancel context.CancelFunc
+	wstop   func() bool
+	mu      sync.Mutex
+	err     error
+	pmu     sync.Mutex
+	pend    map[string]*pendGroup // existing keys waiting for their hashes
 }
+
+// DrainTimeout bounds how long the batches in flight when a load is
+// interrupted may take to be acknowledged.
+const DrainTimeout = 30 * time.Second
 
 type pending struct {
 	id   any
@@ -87,7 +101,10 @@ func newSink(ctx context.Context, db *mongo.Database, opt SinkOptions, st *stats
 	s := &Sink{db: db, opt: opt, st: st, buf: map[string][]pending{}, rejBuf: map[string][]bson.D{},
 		pend: map[string]*pendGroup{},
 		work: make(chan job, opt.Workers)}
+	s.parent = ctx
 	s.ctx, s.cancel = context.WithCancel(ctx)
+	s.wctx, s.wcancel = context.WithCancel(context.WithoutCancel(ctx))
+	s.wstop = context.AfterFunc(ctx, func() { time.AfterFunc(DrainTimeout, s.wcancel) })
 	for range opt.Workers {
 		s.wg.Add(1)
 		go s.worker()
@@ -95,13 +112,16 @@ func newSink(ctx context.Context, db *mongo.Database, opt SinkOptions, st *stats
 	return s
 }
 
+// worker writes the batches it receives. After a failure or an interrupt
+// the batches still queued are dropped (never sent, so never counted); the
+// one being written when it came is finished with wctx and counted.
 func (s *Sink) worker() {
 	defer s.wg.Done()
 	for j := range s.work {
-		if s.failed() != nil {
+		if s.failed() != nil || s.parent.Err() != nil {
 			continue
 		}
-		if err := s.write(s.ctx, j); err != nil {
+		if err := s.write(s.wctx, j); err != nil {
 			s.fail(err)
 		}
 	}
@@ -189,9 +209,10 @@ func (s *Sink) send(ctx context.Context, j job, reset func()) error {
 }
 
 // Close flushes the buffers, waits for the writers and returns the first
-// write error.
+// write error. After an interrupt (ctx done) nothing more is sent: Close
+// only waits for the batches in flight.
 func (s *Sink) Close(ctx context.Context) error {
-	var err error
+	err := ctx.Err()
 	for coll, docs := range s.buf {
 		if err == nil && len(docs) > 0 {
 			err = s.send(ctx, job{coll: coll, docs: docs}, func() {})
@@ -209,6 +230,8 @@ func (s *Sink) Close(ctx context.Context) error {
 			s.fail(perr)
 		}
 	}
+	s.wstop()
+	s.wcancel()
 	s.cancel()
 	if ferr := s.failed(); ferr != nil {
 		return ferr
@@ -252,7 +275,7 @@ func (s *Sink) writeRejects(ctx context.Context, coll string, rej []bson.D) erro
 	for i := range rej {
 		docs[i] = rej[i]
 	}
-	_, err := s.collection(coll+"_rejects").InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	_, err := s.collection(coll+RejectsSuffix).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 	dup, other, err := splitWriteErrors(err)
 	if err != nil {
 		return fmt.Errorf("write rejects of %s: %w", coll, err)

@@ -10,16 +10,22 @@ import (
 // Report accounts for every record of a load. Its JSON form is part of the
 // CLI contract (`citadel ingest ... -o json`).
 type Report struct {
-	Dataset      string                `json:"dataset"`
-	Files        []string              `json:"files"`
-	DryRun       bool                  `json:"dry_run"`
-	Read         int64                 `json:"read"`
-	Docs         int64                 `json:"documents"`
-	Inserted     int64                 `json:"inserted"`
-	Updated      int64                 `json:"updated"`
-	Unchanged    int64                 `json:"unchanged"`
-	Skipped      int64                 `json:"skipped"`
-	Rejected     int64                 `json:"rejected"`
+	Dataset   string   `json:"dataset"`
+	Files     []string `json:"files"`
+	DryRun    bool     `json:"dry_run"`
+	Read      int64    `json:"read"`
+	Docs      int64    `json:"documents"`
+	Inserted  int64    `json:"inserted"`
+	Updated   int64    `json:"updated"`
+	Unchanged int64    `json:"unchanged"`
+	Skipped   int64    `json:"skipped"`
+	Rejected  int64    `json:"rejected"`
+	// Unacknowledged documents were sent in a batch the server did not
+	// answer (a lost connection, a timeout): they may or may not be stored.
+	Unacknowledged int64 `json:"unacknowledged,omitempty"`
+	// Interrupted: the load was stopped (Ctrl-C). The counts are what the
+	// server acknowledged, batches in flight at the signal included.
+	Interrupted  bool                  `json:"interrupted,omitempty"`
 	ErrorRate    float64               `json:"error_rate"`
 	MaxErrorRate float64               `json:"max_error_rate"`
 	Bytes        int64                 `json:"bytes"`
@@ -40,6 +46,8 @@ type CollStats struct {
 	Unchanged int64 `json:"unchanged"`
 	Skipped   int64 `json:"skipped"`
 	Rejected  int64 `json:"rejected"`
+	// Unacknowledged: sent, but the server never answered (see Report).
+	Unacknowledged int64 `json:"unacknowledged,omitempty"`
 }
 
 // ReasonCount is how many records were rejected for one reason.
@@ -117,6 +125,7 @@ func (s *stats) report(rep *Report, elapsed time.Duration, bytes int64) {
 		rep.Unchanged += c.Unchanged
 		rep.Skipped += c.Skipped
 		rep.Rejected += c.Rejected
+		rep.Unacknowledged += c.Unacknowledged
 	}
 	if rep.Read > 0 {
 		rep.ErrorRate = float64(rep.Rejected) / float64(rep.Read)

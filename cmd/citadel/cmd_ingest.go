@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/noscites/citadel/config"
 	"github.com/noscites/citadel/ingest"
 	"github.com/noscites/citadel/ingest/airbnb"
 	"github.com/noscites/citadel/ingest/catalog"
@@ -25,7 +26,7 @@ func ingestCommand(e *env) *cli.Command {
 			{Name: "list", Usage: "name the datasets and the files each expects", Action: e.ingestList},
 			{
 				Name: "airbnb", Usage: "load one city's Inside Airbnb listings.csv", ArgsUsage: "--city paris|lyon FILE",
-				Flags:  append(loadFlags(), &cli.StringFlag{Name: "city", Usage: "paris or lyon"}),
+				Flags:  append(loadFlags(), &cli.StringFlag{Name: "city", Usage: "`CITY` of the listings: paris or lyon (required)"}),
 				Action: e.ingestAirbnb,
 			},
 			{
@@ -50,7 +51,7 @@ func ingestCommand(e *env) *cli.Command {
 				ArgsUsage: "[--logs FILE.xlsx] FILE.xlsx",
 				Flags: append(loadFlags(),
 					&cli.StringFlag{Name: "logs", Usage: "the logs workbook `FILE.xlsx` (sheet Logs)"},
-					&cli.BoolFlag{Name: "keep-personal-data", Usage: "store employee names and emails as they are (default: keyed pseudonyms; password hashes are never loaded)"},
+					&cli.BoolFlag{Name: "keep-personal-data", Usage: "store employee names and emails as they are (password hashes are never loaded)", DefaultText: "keyed pseudonyms"},
 					&cli.StringFlag{Name: "pseudonym-key-env", Usage: "environment `VARIABLE` holding the pseudonymisation key (default: the config's ingest.pseudonym_key_env or _file, else CITADEL_PSEUDONYM_KEY)"}),
 				Action: e.ingestSupermarket,
 			},
@@ -62,9 +63,10 @@ func ingestCommand(e *env) *cli.Command {
 func loadFlags() []cli.Flag {
 	return append(targetFlags(),
 		&cli.BoolFlag{Name: "dry-run", Usage: "read and validate everything, write nothing"},
-		&cli.Float64Flag{Name: "max-error-rate", Value: -1, Usage: "fail (exit 3) when rejected/read passes this `FRACTION` (default: the config's ingest.max_error_rate, else 0.01)"},
-		&cli.IntFlag{Name: "batch-size", Usage: "documents per bulk insert (default: config, else 1000)"},
-		&cli.IntFlag{Name: "workers", Usage: "bulk inserts in parallel (default: config, else 2)"},
+		&cli.Float64Flag{Name: "max-error-rate", Value: -1, Usage: "fail (exit 3) when rejected/read passes this `FRACTION`",
+			DefaultText: fmt.Sprintf("the config's ingest.max_error_rate, else %g", ingest.DefaultMaxErrorRate)},
+		&cli.IntFlag{Name: "batch-size", Usage: "documents per bulk insert", DefaultText: fmt.Sprintf("the config's ingest.batch_size, else %d", ingest.DefaultBatchSize)},
+		&cli.IntFlag{Name: "workers", Usage: "bulk inserts in parallel", DefaultText: fmt.Sprintf("the config's ingest.workers, else %d", ingest.DefaultWorkers)},
 	)
 }
 
@@ -97,6 +99,9 @@ func (e *env) ingestAirbnb(c *cli.Context) error {
 	if err := requireArgs(c, 1, 1, "--city paris|lyon FILE"); err != nil {
 		return err
 	}
+	if c.String("city") == "" {
+		return fault.Usage(fmt.Sprintf("ingest airbnb: --city is required (%s)", strings.Join(airbnb.Cities, " or ")))
+	}
 	l, err := airbnb.New(c.String("city"), c.Args().First())
 	if err != nil {
 		return fault.Usage(fmt.Sprintf("ingest airbnb: --city: %v", err))
@@ -118,7 +123,7 @@ func (e *env) ingestEdStats(c *cli.Context) error {
 	}
 	l, err := edstats.New(c.Args().First())
 	if err != nil {
-		return err
+		return fmt.Errorf("ingest edstats: %w", err)
 	}
 	return e.runLoad(c, l)
 }
@@ -149,40 +154,56 @@ func (e *env) ingestSupermarket(c *cli.Context) error {
 	if err := requireArgs(c, 1, 1, "[--logs FILE.xlsx] FILE.xlsx"); err != nil {
 		return err
 	}
-	key, err := pseudonymKey(c)
+	key, from, err := pseudonymKey(c)
 	if err != nil {
 		return err
 	}
 	l, err := supermarket.New(c.Args().First(), c.String("logs"), []byte(key), c.Bool("keep-personal-data"))
 	if err != nil {
-		return fault.Usage(fmt.Sprintf("ingest supermarket: %v", err))
+		return fault.Usage(fmt.Sprintf("ingest supermarket: %s: %v", from, err))
 	}
 	return e.runLoad(c, l)
 }
 
-// pseudonymKey resolves the pseudonymisation key: --pseudonym-key-env,
-// else the config's ingest.pseudonym_key_env or _file, else
-// $CITADEL_PSEUDONYM_KEY. An empty key is refused by the loader unless
-// personal data is kept.
-func pseudonymKey(c *cli.Context) (string, error) {
+// pseudonymKey resolves the pseudonymisation key and says where it came
+// from: --pseudonym-key-env, else the config's ingest.pseudonym_key_env or
+// _file, else $CITADEL_PSEUDONYM_KEY. A missing or short key is refused by
+// the loader unless personal data is kept.
+func pseudonymKey(c *cli.Context) (key, from string, err error) {
 	if name := c.String("pseudonym-key-env"); name != "" {
-		return os.Getenv(name), nil
+		return os.Getenv(name), "--pseudonym-key-env " + name, nil
 	}
 	cfg, err := ingestConfig(c, false)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	if cfg != nil && cfg.Ingest != nil && (cfg.Ingest.PseudonymKeyEnv != "" || cfg.Ingest.PseudonymKeyFile != "") {
-		if c.Bool("keep-personal-data") {
-			return "", nil
+	if in := cfgIngest(cfg); in != nil && (in.PseudonymKeyEnv != "" || in.PseudonymKeyFile != "") {
+		from = "ingest.pseudonym_key_env " + in.PseudonymKeyEnv
+		if in.PseudonymKeyEnv == "" {
+			from = "ingest.pseudonym_key_file " + in.PseudonymKeyFile
 		}
-		return cfg.Ingest.PseudonymKey()
+		if c.Bool("keep-personal-data") {
+			return "", from, nil
+		}
+		key, err = in.PseudonymKey()
+		return key, from, err
 	}
-	return os.Getenv("CITADEL_PSEUDONYM_KEY"), nil
+	return os.Getenv("CITADEL_PSEUDONYM_KEY"), "CITADEL_PSEUDONYM_KEY", nil
 }
 
-// runLoad runs one load and prints its report, also when it fails.
+func cfgIngest(cfg *config.Config) *config.Ingest {
+	if cfg == nil {
+		return nil
+	}
+	return cfg.Ingest
+}
+
+// runLoad runs one load and prints its report, also when it fails after
+// it started (an input that cannot be opened stops it before: no report).
 func (e *env) runLoad(c *cli.Context, l ingest.Loader) error {
+	if err := ingest.CheckInputs(l); err != nil {
+		return fmt.Errorf("ingest %s: %w", l.Dataset(), err)
+	}
 	t, err := e.openTarget(c, !c.Bool("dry-run"))
 	if err != nil {
 		return err

@@ -28,7 +28,7 @@ func TestPseudonymKeyFromConfig(t *testing.T) {
 	fs.String("uri", "", "")
 	fs.String("pseudonym-key-env", "", "")
 	fs.Bool("keep-personal-data", false, "")
-	key, err := pseudonymKey(cli.NewContext(cli.NewApp(), fs, nil))
+	key, _, err := pseudonymKey(cli.NewContext(cli.NewApp(), fs, nil))
 	if err != nil || key != "k3y" {
 		t.Fatalf("key %q, err %v", key, err)
 	}

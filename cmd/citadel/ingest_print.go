@@ -30,6 +30,9 @@ func (e *env) printReport(rep *ingest.Report, t *ingestTarget) error {
 	if rep.DryRun {
 		mode = "dry run, nothing written"
 	}
+	if rep.Interrupted {
+		mode += ", INTERRUPTED"
+	}
 	fmt.Fprintf(w, "%s (%s): %s\n", rep.Dataset, mode, strings.Join(rep.Files, ", "))
 	fmt.Fprintf(w, "read %d  documents %d  inserted %d  updated %d  unchanged %d  skipped %d  rejected %d\n",
 		rep.Read, rep.Docs, rep.Inserted, rep.Updated, rep.Unchanged, rep.Skipped, rep.Rejected)
@@ -47,8 +50,15 @@ func (e *env) printReport(rep *ingest.Report, t *ingestTarget) error {
 				n, c.Docs, c.Inserted, c.Updated, c.Unchanged, c.Skipped, c.Rejected)
 		}
 	}
+	if rep.Interrupted {
+		fmt.Fprintln(w, "interrupted: the counts are what the server acknowledged (the batches in flight were waited for);"+
+			" the rest of the input was not loaded: run the same command again to finish (a reload leaves loaded documents unchanged)")
+	}
+	if rep.Unacknowledged > 0 {
+		fmt.Fprintf(w, "%d document(s) were sent without an answer from the server: they may or may not be stored\n", rep.Unacknowledged)
+	}
 	if len(rep.Reasons) > 0 {
-		fmt.Fprintln(w, "rejected, by reason (stored in <collection>_rejects):")
+		fmt.Fprintf(w, "rejected, by reason (%s):\n", rejectsWhere(rep, db))
 		for _, r := range rep.Reasons {
 			fmt.Fprintf(w, "  %6d  %s\n", r.Count, r.Reason)
 		}
@@ -61,4 +71,19 @@ func (e *env) printReport(rep *ingest.Report, t *ingestTarget) error {
 		fmt.Fprintf(w, "warning: %s\n", warn)
 	}
 	return nil
+}
+
+// rejectsWhere names the collections that hold the rejects of a load.
+func rejectsWhere(rep *ingest.Report, db string) string {
+	if rep.DryRun {
+		return "a dry run stores none"
+	}
+	var names []string
+	for n, c := range rep.Collections {
+		if c.Rejected > 0 {
+			names = append(names, db+"."+n+ingest.RejectsSuffix)
+		}
+	}
+	sort.Strings(names)
+	return "stored in " + strings.Join(names, ", ")
 }

@@ -15,6 +15,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/noscites/citadel/ingest"
+	"github.com/noscites/citadel/internal/fault"
 )
 
 // Collections.
@@ -36,15 +37,29 @@ type Loader struct {
 	Dir string
 }
 
-// New checks that dir holds the five files.
+// ErrNotDirectory means the argument is a file where the directory of the
+// five files is expected (a usage error, exit 2).
+var ErrNotDirectory = fault.Usage("not a directory")
+
+// New checks that dir is a directory holding the five files.
 func New(dir string) (*Loader, error) {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open directory: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("%s: %w: give the directory that holds the five EdStats files (%s)", dir, ErrNotDirectory, strings.Join(Files, ", "))
+	}
 	var missing []string
 	for _, f := range Files {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			missing = append(missing, f)
 		}
 	}
-	if len(missing) > 0 {
+	switch {
+	case len(missing) == len(Files):
+		return nil, fmt.Errorf("%s: none of the five EdStats files is there (expected %s)", dir, strings.Join(Files, ", "))
+	case len(missing) > 0:
 		return nil, fmt.Errorf("%s: missing %s (expected %s)", dir, strings.Join(missing, ", "), strings.Join(Files, ", "))
 	}
 	return &Loader{Dir: dir}, nil

@@ -41,6 +41,12 @@ var ErrMissingSheet = errors.New("missing sheet")
 // ErrNoPseudonymKey means names would be pseudonymised without a key.
 var ErrNoPseudonymKey = errors.New("no pseudonymisation key")
 
+// ErrShortPseudonymKey means the key is too short to be a secret.
+var ErrShortPseudonymKey = errors.New("pseudonymisation key too short")
+
+// MinKeyBytes is the shortest pseudonymisation key accepted.
+const MinKeyBytes = 16
+
 // Loader loads the sales workbook and, optionally, the logs workbook.
 type Loader struct {
 	File     string
@@ -53,8 +59,12 @@ type Loader struct {
 
 // New checks the options.
 func New(file, logs string, key []byte, keep bool) (*Loader, error) {
-	if !keep && len(key) < 16 {
-		return nil, fmt.Errorf("%w: set a secret of at least 16 bytes (environment variable CITADEL_PSEUDONYM_KEY) or pass --keep-personal-data", ErrNoPseudonymKey)
+	switch {
+	case keep:
+	case len(key) == 0:
+		return nil, fmt.Errorf("%w: set a secret of at least %d bytes (environment variable CITADEL_PSEUDONYM_KEY) or pass --keep-personal-data", ErrNoPseudonymKey, MinKeyBytes)
+	case len(key) < MinKeyBytes:
+		return nil, fmt.Errorf("%w (%d bytes, %d needed): use a longer secret or pass --keep-personal-data", ErrShortPseudonymKey, len(key), MinKeyBytes)
 	}
 	return &Loader{File: file, LogsFile: logs, Key: key, KeepPersonalData: keep}, nil
 }
