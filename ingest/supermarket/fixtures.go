@@ -47,7 +47,24 @@ const (
 // users that are not employees) plus bad rows.
 func FixtureWorkbooks(dir string) (sales, logs string, err error) {
 	sales, logs = filepath.Join(dir, "SuperSmartMarket.xlsx"), filepath.Join(dir, "SuperSmartMarket-logs.xlsx")
-	cube := map[string][][]any{
+	if err := WriteWorkbook(sales, FixtureSheetNames(), FixtureCube()); err != nil {
+		return "", "", err
+	}
+	if err := WriteWorkbook(logs, []string{SheetLogs}, map[string][][]any{SheetLogs: FixtureLogs()}); err != nil {
+		return "", "", err
+	}
+	return sales, logs, nil
+}
+
+// FixtureSheetNames are the sheets of the fixture cube, in order.
+func FixtureSheetNames() []string {
+	return []string{SheetSales, SheetProducts, SheetCustomers, SheetCalendar, SheetEmployees}
+}
+
+// FixtureCube is the fixture sales cube: sheet name → rows, header first.
+// Numbers are Excel serials where the column is a date.
+func FixtureCube() map[string][][]any {
+	return map[string][][]any{
 		SheetSales: {
 			{"ID_BDD", "CUSTOMER_ID", "id_employe", "EAN", "Date achat", "ID ticket"},
 			{"1001", "CUST-0A1B2C3D4E5F", EmpMartin, "3017620422003", 45517.40, "t_5001"},
@@ -95,16 +112,10 @@ func FixtureWorkbooks(dir string) (sales, logs string, err error) {
 			{"E-42", "Stagiaire", "Paul", "Durand", 45400, "$2b$12$secret", "paul.durand@supersmartmarket.fr"},
 		},
 	}
-	if err := WriteWorkbook(sales, []string{SheetSales, SheetProducts, SheetCustomers, SheetCalendar, SheetEmployees}, cube); err != nil {
-		return "", "", err
-	}
-	if err := WriteWorkbook(logs, []string{SheetLogs}, map[string][][]any{SheetLogs: fixtureLogs()}); err != nil {
-		return "", "", err
-	}
-	return sales, logs, nil
 }
 
-func fixtureLogs() [][]any {
+// FixtureLogs is the fixture logs sheet, header first.
+func FixtureLogs() [][]any {
 	rows := [][]any{{"id_user", "date", "action", "table_insert", "id_ligne", "champs", "detail", ""}}
 	inserts := map[string]float64{"1001": 45517.41, "1002": 45517.41, "1003": 45517.72, "1004": 45518.39, "1005": 45518.39,
 		"1006": 45518.53, "1007": 45519.30, "1008": 45519.31, "1009": 45519.31, "1010": 45519.46, "1011": 45519.51}

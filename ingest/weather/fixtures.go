@@ -85,6 +85,20 @@ func wu(t float64, temp, dew, hum, wind, speed, gust, press, rate, accum, uv, so
 // day DST ends (27 Oct 2024: 02:00-03:00 happens twice), a short day, bad
 // rows and a sheet that is not a day; IICHTE19 (Ichtegem, Europe/Brussels).
 func FixtureWorkbooks(dir string) (map[string]string, error) {
+	out := map[string]string{}
+	for id, sheets := range FixtureSheets() {
+		p := filepath.Join(dir, "wunderground-"+id+".xlsx")
+		if err := WriteWorkbook(p, sheets); err != nil {
+			return nil, err
+		}
+		out[id] = p
+	}
+	return out, nil
+}
+
+// FixtureSheets are the day sheets of the fixture workbooks by station
+// (without the header row WriteWorkbook adds).
+func FixtureSheets() map[string][]Sheet {
 	madeleine := []Sheet{
 		{Name: "261024", Rows: [][]any{
 			wu(hm(0, 4), "56.8", "54.1", "91", "SW", "4.1", "8.2", "30.16", "0.00", "0.00", "0", "0"),
@@ -110,13 +124,5 @@ func FixtureWorkbooks(dir string) (map[string]string, error) {
 		wu(hm(9, 5), "55.9", "50.4", "82", "SW", "7.2", "12.5", "29.48", "0.00", "0.00", "1", "135"),
 		wu(hm(9, 10), "56.3", "50.5", "81", "SW", "6.9", "13.0", "29.47", "0.02", "0.01", "1", "140"),
 	}}}
-	out := map[string]string{}
-	for id, sheets := range map[string][]Sheet{"ILAMAD25": madeleine, "IICHTE19": ichtegem} {
-		p := filepath.Join(dir, "wunderground-"+id+".xlsx")
-		if err := WriteWorkbook(p, sheets); err != nil {
-			return nil, err
-		}
-		out[id] = p
-	}
-	return out, nil
+	return map[string][]Sheet{"ILAMAD25": madeleine, "IICHTE19": ichtegem}
 }
