@@ -18,7 +18,7 @@ import (
 //
 // Speed (issue 16): each question is one pass over the listings.
 // Groupings with few groups (room types, neighbourhoods, instant_bookable)
-// stay a server-side $group; the groupings by host (about 20,000 groups
+// stay a server-side $group; the groupings by host (16,600 of them
 // for 50,000 listings: FerretDB's $group compares each document with
 // every group found so far, and did not finish in minutes), the booking
 // rates (a count and a sum: two accumulators, two passes as $group) and
