@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,8 +21,10 @@ import (
 	"github.com/noscites/citadel/backup/retention"
 	"github.com/noscites/citadel/backup/storage"
 	"github.com/noscites/citadel/backup/storage/fs"
+	"github.com/noscites/citadel/backup/storage/s3"
 	"github.com/noscites/citadel/backup/stream"
 	"github.com/noscites/citadel/internal/fault"
+	"github.com/noscites/citadel/test/testbed"
 )
 
 var ctx = context.Background()
@@ -248,5 +251,123 @@ func TestPrune(t *testing.T) {
 	}
 	if res.DeletedObjects != 3*7+1 {
 		t.Fatalf("deleted %d objects", res.DeletedObjects)
+	}
+}
+
+// heldReader yields n bytes, then blocks until release is closed: a put
+// that has not finished, as a killed process leaves it.
+type heldReader struct {
+	n       int
+	release chan struct{}
+}
+
+func (h *heldReader) Read(p []byte) (int, error) {
+	if h.n == 0 {
+		<-h.release
+		return 0, errors.New("released")
+	}
+	p = p[:min(len(p), h.n)]
+	h.n -= len(p)
+	return len(p), nil
+}
+
+// TestPruneRemovesLeftovers: on both backends, an interrupted run — an
+// object and an unfinished write, or an unfinished write alone — is an
+// incomplete backup that counts its leftovers; prune keeps it while it
+// may still run, then removes everything under it; an incomplete backup
+// under object lock stays whole.
+func TestPruneRemovesLeftovers(t *testing.T) {
+	srv := testbed.StartMinIOT(t)
+	backends := map[string]func(t *testing.T) storage.Storage{
+		"filesystem": func(t *testing.T) storage.Storage { st, _ := newFS(t); return st },
+		"minio": func(t *testing.T) storage.Storage {
+			st, err := s3.New(s3.Config{Endpoint: srv.Endpoint, Bucket: strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")),
+				AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, PartSize: 5 << 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.CreateBucket(ctx, true); err != nil {
+				t.Fatal(err)
+			}
+			return st
+		},
+	}
+	for name, open := range backends {
+		t.Run(name, func(t *testing.T) { testPruneLeftovers(t, open(t)) })
+	}
+}
+
+func testPruneLeftovers(t *testing.T, st storage.Storage) {
+	kept := makeBackup(t, st, "main", time.Now().Add(-time.Hour), stream.Codec{})
+	release := make(chan struct{})
+	var once sync.Once
+	stop := func() { once.Do(func() { close(release) }) }
+	defer stop()
+	unfinished := func(key string) chan error {
+		done := make(chan error, 1)
+		go func() {
+			_, err := st.Put(ctx, key, &heldReader{n: 6 << 20, release: release}, storage.PutOptions{})
+			done <- err
+		}()
+		return done
+	}
+	storage.PutBytes(ctx, st, "main/20260301T000000Z-dead/app/x.bson.zst", []byte("old partial"), storage.PutOptions{})
+	puts := []chan error{unfinished("main/20260301T000000Z-dead/app/y.bson.zst"), unfinished("main/20260302T000000Z-0001/oplog.bson.zst")}
+	locked := st.Capabilities().ObjectLock
+	if locked {
+		storage.PutBytes(ctx, st, "main/20260303T000000Z-10cc/app/x.bson.zst", []byte("locked"), storage.PutOptions{RetainUntil: time.Now().Add(72 * time.Hour)})
+		puts = append(puts, unfinished("main/20260303T000000Z-10cc/app/y.bson.zst"))
+	}
+	incomplete := func() map[string]catalog.Entry {
+		entries, err := catalog.List(ctx, st, "main")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]catalog.Entry{}
+		for _, e := range entries {
+			if !e.Complete {
+				out[e.ID] = e
+			}
+		}
+		return out
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		got := incomplete()
+		if len(got) == len(puts) && got["20260302T000000Z-0001"].LeftoverBytes > 0 && got["20260301T000000Z-dead"].LeftoverBytes > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the unfinished writes are not counted after a minute: %+v", got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	pol := retention.Policy{Daily: 1}
+	res, err := catalog.Prune(ctx, st, "main", catalog.PruneOptions{Policy: pol, Now: time.Now()})
+	if err != nil || res.RemovedLeftovers != 0 || len(incomplete()) != len(puts) {
+		t.Fatalf("prune of recent incomplete backups removed %d leftovers (%v): %+v", res.RemovedLeftovers, err, incomplete())
+	}
+	res, err = catalog.Prune(ctx, st, "main", catalog.PruneOptions{Policy: pol, Now: time.Now().Add(25 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := incomplete()
+	if _, ok := left["20260303T000000Z-10cc"]; len(left) != len(puts)-2 || locked && !ok {
+		t.Fatalf("after prune a day later the incomplete backups are %+v", left)
+	}
+	if res.RemovedLeftovers != 2 {
+		t.Errorf("prune removed %d leftovers, want the 2 unfinished writes of the unlocked backups", res.RemovedLeftovers)
+	}
+	if e := left["20260303T000000Z-10cc"]; locked && len(e.Leftovers) != 1 {
+		t.Errorf("the locked incomplete backup lost its unfinished write: %+v", e)
+	}
+	stop()
+	for _, p := range puts[:2] {
+		if err := <-p; err == nil {
+			t.Error("an unfinished write succeeded after prune removed it")
+		}
+	}
+	if _, err := catalog.Find(ctx, st, "main", kept.ID); err != nil {
+		t.Errorf("the complete backup is gone: %v", err)
 	}
 }

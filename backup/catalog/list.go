@@ -34,28 +34,45 @@ type Entry struct {
 	Objects []storage.Info `json:"-"`
 	Stored  int64          `json:"stored_bytes"`
 	Newest  time.Time      `json:"newest_object"`
+	// Leftovers are what interrupted writes left in the backup's
+	// directory (temporary files, empty directories, incomplete
+	// uploads): counted in no object, but in LeftoverBytes and Newest.
+	Leftovers     []storage.Leftover `json:"-"`
+	LeftoverBytes int64              `json:"leftover_bytes"`
 }
 
-// ReplicaSets lists the replica-set directories of a storage.
+// ReplicaSets lists the replica-set directories of a storage, including
+// those that hold only the leftovers of interrupted writes.
 func ReplicaSets(ctx context.Context, st storage.Storage) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
-	for info, err := range st.List(ctx, "") {
-		if err != nil {
-			return nil, err
-		}
-		rs, _, _, ok := layout.Split(info.Key)
+	add := func(key string) {
+		rs, _, ok := strings.Cut(key, "/")
 		if ok && manifest.ValidReplicaSet(rs) && !seen[rs] {
 			seen[rs] = true
 			out = append(out, rs)
 		}
 	}
+	for info, err := range st.List(ctx, "") {
+		if err != nil {
+			return nil, err
+		}
+		add(info.Key)
+	}
+	for l, err := range st.Leftovers(ctx, "") {
+		if err != nil {
+			return nil, err
+		}
+		add(l.Key)
+	}
+	slices.Sort(out)
 	return out, nil
 }
 
 // List returns the backups of a replica set ("" for every one), oldest
-// first. Incomplete directories are listed with Complete false: callers
-// showing backups to users must skip them.
+// first. Incomplete directories — objects without a manifest, or only the
+// leftovers of interrupted writes — are listed with Complete false:
+// callers showing backups to users must skip or mark them.
 func List(ctx context.Context, st storage.Storage, rs string) ([]Entry, error) {
 	sets := []string{rs}
 	if rs == "" {
@@ -76,33 +93,60 @@ func List(ctx context.Context, st storage.Storage, rs string) ([]Entry, error) {
 }
 
 func listSet(ctx context.Context, st storage.Storage, rs string) ([]Entry, error) {
+	entries, _, err := scanSet(ctx, st, rs)
+	return entries, err
+}
+
+// scanSet lists a replica set's backup directories, with their objects
+// and leftovers, and returns apart the leftovers found elsewhere under the
+// set's prefix (PITR slices' temporary files, for instance).
+func scanSet(ctx context.Context, st storage.Storage, rs string) ([]Entry, []storage.Leftover, error) {
 	if !manifest.ValidReplicaSet(rs) {
-		return nil, fault.Usage(fmt.Sprintf("%q is not a replica set name", rs))
+		return nil, nil, fault.Usage(fmt.Sprintf("%q is not a replica set name", rs))
 	}
 	byID := map[string]*Entry{}
 	var ids []string
+	entry := func(key string) *Entry {
+		id, _, _ := strings.Cut(strings.TrimPrefix(key, rs+"/"), "/")
+		if !manifest.ValidID(id) {
+			return nil
+		}
+		e := byID[id]
+		if e == nil {
+			e = &Entry{ReplicaSet: rs, ID: id}
+			byID[id] = e
+			ids = append(ids, id)
+		}
+		return e
+	}
 	for info, err := range st.List(ctx, rs+"/") {
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		_, dir, rest, ok := layout.Split(info.Key)
-		if !ok || dir == layout.PITRDir || !manifest.ValidID(dir) {
-			continue
-		}
-		e := byID[dir]
+		e := entry(info.Key)
 		if e == nil {
-			e = &Entry{ReplicaSet: rs, ID: dir}
-			byID[dir] = e
-			ids = append(ids, dir)
+			continue
 		}
 		e.Objects = append(e.Objects, info)
 		e.Stored += info.Size
-		if info.Modified.After(e.Newest) {
-			e.Newest = info.Modified
-		}
-		if rest == layout.ManifestName {
+		e.Newest = later(e.Newest, info.Modified)
+		if info.Key == layout.ManifestKey(rs, e.ID) {
 			e.Complete = true
 		}
+	}
+	var stray []storage.Leftover
+	for l, err := range st.Leftovers(ctx, rs+"/") {
+		if err != nil {
+			return nil, nil, err
+		}
+		e := entry(l.Key)
+		if e == nil {
+			stray = append(stray, l)
+			continue
+		}
+		e.Leftovers = append(e.Leftovers, l)
+		e.LeftoverBytes += l.Size
+		e.Newest = later(e.Newest, l.Modified)
 	}
 	slices.Sort(ids)
 	out := make([]Entry, 0, len(ids))
@@ -118,7 +162,14 @@ func listSet(ctx context.Context, st storage.Storage, rs string) ([]Entry, error
 		}
 		out = append(out, *e)
 	}
-	return out, nil
+	return out, stray, nil
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // Load reads and checks one manifest.

@@ -83,14 +83,24 @@ type PruneResult struct {
 	DeletedObjects int            `json:"deleted_objects"`
 	FreedBytes     int64          `json:"freed_bytes"`
 	Locked         []string       `json:"locked"`
+	// RemovedLeftovers counts the temporary files, empty directories and
+	// incomplete uploads removed (their bytes are in FreedBytes).
+	RemovedLeftovers int `json:"removed_leftovers"`
+	// Leftovers are those outside the backups the plan removes (PITR
+	// slices' temporary files, remains next to a complete backup) that
+	// are old enough to go: removed, or with DryRun, to be removed.
+	Leftovers []storage.Leftover `json:"leftovers"`
 }
 
 // Prune applies the retention policy to one replica set's backups and
 // slices. A backup is removed manifest first, so it stops existing before
 // any of its data goes; objects under object lock are left and reported.
+// An incomplete backup the plan removes goes whole: objects, temporary
+// files, empty directories, incomplete uploads. Leftovers elsewhere under
+// the set go once older than the policy's IncompleteAge.
 func Prune(ctx context.Context, st storage.Storage, rs string, opts PruneOptions) (PruneResult, error) {
-	res := PruneResult{ReplicaSet: rs, Storage: st.String(), DryRun: opts.DryRun, Locked: []string{}}
-	entries, err := listSet(ctx, st, rs)
+	res := PruneResult{ReplicaSet: rs, Storage: st.String(), DryRun: opts.DryRun, Locked: []string{}, Leftovers: []storage.Leftover{}}
+	entries, stray, err := scanSet(ctx, st, rs)
 	if err != nil {
 		return res, err
 	}
@@ -104,18 +114,25 @@ func Prune(ctx context.Context, st storage.Storage, rs string, opts PruneOptions
 	}
 	plan := retention.Make(now, toBackups(ctx, st, entries), toSlices(sl), opts.Policy)
 	res.Plan = plan
-	if opts.DryRun {
-		return res, nil
-	}
 	byID := map[string]Entry{}
 	for _, e := range entries {
 		byID[e.ID] = e
+	}
+	res.Leftovers = oldLeftovers(now, opts.Policy.IncompleteAge(), plan, entries, stray)
+	if opts.DryRun {
+		return res, nil
 	}
 	for _, id := range plan.Delete() {
 		e := byID[id]
 		if err := res.remove(ctx, st, layout.ManifestKey(rs, id), e.Objects); err != nil {
 			return res, fmt.Errorf("prune backup %s: %w", id, err)
 		}
+		if err := res.removeLeftovers(ctx, st, e.Leftovers); err != nil {
+			return res, fmt.Errorf("prune backup %s: %w", id, err)
+		}
+	}
+	if err := res.removeLeftovers(ctx, st, res.Leftovers); err != nil {
+		return res, err
 	}
 	del := map[string]bool{}
 	for _, name := range plan.DeleteSlices {
@@ -129,13 +146,48 @@ func Prune(ctx context.Context, st storage.Storage, rs string, opts PruneOptions
 		}
 	}
 	for _, o := range orphans { // data of slices whose record never got written
-		if now.Sub(o.Modified) > 24*time.Hour {
+		if now.Sub(o.Modified) > opts.Policy.IncompleteAge() {
 			if err := res.remove(ctx, st, "", []storage.Info{o}); err != nil {
 				return res, err
 			}
 		}
 	}
 	return res, nil
+}
+
+// oldLeftovers picks the leftovers not inside a backup the plan decides
+// on as a whole (removed with it, or kept with it while it may still be
+// running or is locked): those of complete backups and those outside any
+// backup, older than age.
+func oldLeftovers(now time.Time, age time.Duration, plan retention.Plan, entries []Entry, stray []storage.Leftover) []storage.Leftover {
+	wholesale := map[string]bool{}
+	for _, d := range plan.Backups {
+		wholesale[d.ID] = !d.Complete
+	}
+	out := []storage.Leftover{}
+	for _, e := range entries {
+		if !wholesale[e.ID] {
+			stray = append(stray, e.Leftovers...)
+		}
+	}
+	for _, l := range stray {
+		if now.Sub(l.Modified) > age {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// removeLeftovers removes what interrupted writes left.
+func (res *PruneResult) removeLeftovers(ctx context.Context, st storage.Storage, ls []storage.Leftover) error {
+	for _, l := range ls {
+		if err := st.RemoveLeftover(ctx, l); err != nil {
+			return err
+		}
+		res.RemovedLeftovers++
+		res.FreedBytes += l.Size
+	}
+	return nil
 }
 
 // remove deletes first (the commit marker) then the other objects.

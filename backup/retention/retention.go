@@ -20,7 +20,7 @@ type Backup struct {
 	Complete bool               // has a valid manifest
 	End      time.Time          // wall time of the end optime (complete backups)
 	EndTS    manifest.Timestamp // end optime (complete backups)
-	Newest   time.Time          // newest object's time (incomplete backups)
+	Newest   time.Time          // newest write, objects and leftovers (incomplete backups)
 	Locked   time.Time          // retain-until of its objects, zero when unlocked
 }
 
@@ -43,6 +43,15 @@ type Policy struct {
 	// IncompleteAfter is the age after which a backup without manifest is
 	// taken for the remains of a killed run (default 24 h).
 	IncompleteAfter time.Duration
+}
+
+// IncompleteAge is IncompleteAfter, or its default of 24 h: the age after
+// which the remains of an interrupted write are removed.
+func (p Policy) IncompleteAge() time.Duration {
+	if p.IncompleteAfter > 0 {
+		return p.IncompleteAfter
+	}
+	return 24 * time.Hour
 }
 
 // Decision is the fate of one backup.
@@ -89,9 +98,7 @@ func Make(now time.Time, backups []Backup, slicesIn []Slice, pol Policy) Plan {
 	if pol.Location == nil {
 		pol.Location = time.UTC
 	}
-	if pol.IncompleteAfter <= 0 {
-		pol.IncompleteAfter = 24 * time.Hour
-	}
+	pol.IncompleteAfter = pol.IncompleteAge()
 	pl := &planner{now: now, pol: pol, keep: map[string][]string{}}
 	for _, b := range backups {
 		if b.Complete {

@@ -6,7 +6,8 @@
 // Implementations live in subpackages (fs, s3) and all pass the single
 // conformance suite in storagetest. A put is all or nothing: a reader that
 // fails or a context that is cancelled leaves no object behind, so a key that
-// exists always holds complete content.
+// exists always holds complete content. A put killed with its process
+// leaves a Leftover, which prune removes once it is old enough.
 package storage
 
 import (
@@ -42,6 +43,22 @@ type Info struct {
 	RetainUntil time.Time `json:"retain_until,omitzero"`
 }
 
+// Leftover is what a put that never completed left behind without making
+// it an object: a temporary file or an empty directory on a filesystem, an
+// incomplete multipart upload on S3. No listing shows it and no key reads
+// it; only Leftovers and RemoveLeftover see it. A put still running shows
+// as a leftover too: callers tell the remains of a killed process by age.
+type Leftover struct {
+	// Key is the key the put was writing; for an empty directory, the
+	// directory's prefix, ending in "/".
+	Key  string `json:"key"`
+	Size int64  `json:"size"`
+	// Modified is the last write (S3: the start of the upload).
+	Modified time.Time `json:"modified"`
+	// Ref identifies the leftover to RemoveLeftover (a file, an upload).
+	Ref string `json:"-"`
+}
+
 // PutOptions tune one put.
 type PutOptions struct {
 	// RetainUntil locks the object until that date (compliance mode) on
@@ -74,6 +91,13 @@ type Storage interface {
 	// Delete removes the object; deleting a missing key is not an error.
 	// An object under retention gives ErrLocked.
 	Delete(ctx context.Context, key string) error
+	// Leftovers yields, in key order, what puts that did not complete
+	// (killed processes, or puts still running) left under prefix. A put
+	// that failed or was cancelled leaves none.
+	Leftovers(ctx context.Context, prefix string) iter.Seq2[Leftover, error]
+	// RemoveLeftover removes one leftover (a put still writing it then
+	// fails and stores nothing); one already gone is not an error.
+	RemoveLeftover(ctx context.Context, l Leftover) error
 }
 
 // CheckKey validates a key: non-empty, relative, slash-separated, without

@@ -82,8 +82,11 @@ func (e *env) printPrune(r catalog.PruneResult) {
 		fmt.Fprintf(e.stdout, "  %s %s  %v\n", mark, d.ID, d.Reasons)
 	}
 	fmt.Fprintf(e.stdout, "  oplog slices: %d kept, %s %d\n", r.Plan.KeptSlices, verb, len(r.Plan.DeleteSlices))
+	for _, l := range r.Leftovers {
+		fmt.Fprintf(e.stdout, "  %s leftover of an unfinished write: %s (%s, last written %s)\n", verb, l.Key, humanBytes(l.Size), l.Modified.Format(time.RFC3339))
+	}
 	if !r.DryRun {
-		fmt.Fprintf(e.stdout, "  %d objects removed, %s freed\n", r.DeletedObjects, humanBytes(r.FreedBytes))
+		fmt.Fprintf(e.stdout, "  %d objects and %d leftovers of unfinished writes removed, %s freed\n", r.DeletedObjects, r.RemovedLeftovers, humanBytes(r.FreedBytes))
 	}
 	for _, k := range r.Locked {
 		fmt.Fprintf(e.stdout, "  locked (object lock), left in place: %s\n", k)

@@ -28,7 +28,8 @@ func backupCommand(e *env) *cli.Command {
 		Subcommands: []*cli.Command{
 			{Name: "run", Usage: "take a snapshot backup now (then copy it to copy_to storages)", Action: e.backupRun,
 				Flags: []cli.Flag{flagRS, flagStorage, flagBackup, &cli.BoolFlag{Name: "include-system", Usage: "also back up config and admin system collections"}}},
-			{Name: "list", Usage: "list complete backups", Action: e.backupList, Flags: read},
+			{Name: "list", Usage: "list complete backups (--all: and incomplete ones, with their size)", Action: e.backupList,
+				Flags: append(read, &cli.BoolFlag{Name: "all", Usage: "also list incomplete backups (interrupted runs: objects without a manifest, temporary files, empty directories)"})},
 			{Name: "show", Usage: "print a backup's manifest", ArgsUsage: "ID|latest", Action: e.backupShow, Flags: read},
 			{Name: "verify", Usage: "check every object (exit 3 on damage); --read-data decodes every document", ArgsUsage: "ID|latest", Action: e.backupVerify,
 				Flags: append(read, flagIdentity, &cli.BoolFlag{Name: "read-data", Usage: "decrypt, decompress and decode every document and recompute digests"})},
@@ -136,11 +137,25 @@ type summary struct {
 	Oplog       int64     `json:"oplog_entries"`
 	Encrypted   bool      `json:"encrypted"`
 	Source      string    `json:"source"`
+	Complete    bool      `json:"complete"`
+	// For an incomplete backup (backup list --all): what is wrong, and
+	// its newest write; StoredBytes then counts everything it occupies.
+	Problem     string    `json:"problem,omitempty"`
+	LastWritten time.Time `json:"last_written,omitzero"`
 }
 
 func summarize(m *manifest.Manifest, st storage.Storage) summary {
 	return summary{ID: m.ID, ReplicaSet: m.ReplicaSet, Storage: st.String(), End: m.End.Wall, Collections: m.Totals.Collections,
-		Documents: m.Totals.Documents, StoredBytes: m.Totals.StoredBytes, Oplog: m.Oplog.Entries, Encrypted: m.Encrypted(), Source: m.Source.Host}
+		Documents: m.Totals.Documents, StoredBytes: m.Totals.StoredBytes, Oplog: m.Oplog.Entries, Encrypted: m.Encrypted(), Source: m.Source.Host, Complete: true}
+}
+
+// summarizeIncomplete describes a directory that is not a usable backup.
+func summarizeIncomplete(en catalog.Entry, st storage.Storage) summary {
+	problem := en.Problem
+	if problem == "" {
+		problem = fmt.Sprintf("no manifest (an interrupted run): %d objects, %d leftovers of unfinished writes", len(en.Objects), len(en.Leftovers))
+	}
+	return summary{ID: en.ID, ReplicaSet: en.ReplicaSet, Storage: st.String(), StoredBytes: en.Stored + en.LeftoverBytes, Problem: problem, LastWritten: en.Newest}
 }
 
 func (e *env) backupList(c *cli.Context) error {
@@ -156,27 +171,48 @@ func (e *env) backupList(c *cli.Context) error {
 		return err
 	}
 	out := []summary{}
-	incomplete := 0
+	incomplete, all := 0, c.Bool("all")
 	for _, en := range entries {
-		if en.Complete {
+		switch {
+		case en.Complete:
 			out = append(out, summarize(en.Manifest, loc.st))
-		} else {
+		case all:
+			out = append(out, summarizeIncomplete(en, loc.st))
+		default:
 			incomplete++
 		}
 	}
 	if e.json {
 		return printJSON(e.stdout, out)
 	}
-	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tREPLICA SET\tEND\tCOLLECTIONS\tDOCUMENTS\tSTORED\tENCRYPTED")
-	for _, s := range out {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%s\t%v\n", s.ID, s.ReplicaSet, s.End.Format(time.RFC3339), s.Collections, s.Documents, humanBytes(s.StoredBytes), s.Encrypted)
-	}
-	w.Flush()
+	e.printList(out, all)
 	if incomplete > 0 {
-		fmt.Fprintf(e.stderr, "%d incomplete backup(s) (no manifest: interrupted runs) are not listed; prune removes them after a day\n", incomplete)
+		fmt.Fprintf(e.stderr, "%d incomplete backup(s) (no manifest: interrupted runs) are not listed (--all lists them); prune removes them after a day\n", incomplete)
 	}
 	return nil
+}
+
+// printList prints the table of backup list; with all, a STATE column
+// says which backups are incomplete and why.
+func (e *env) printList(out []summary, all bool) {
+	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	head := "ID\tREPLICA SET\tEND\tCOLLECTIONS\tDOCUMENTS\tSTORED\tENCRYPTED"
+	if all {
+		head += "\tSTATE"
+	}
+	fmt.Fprintln(w, head)
+	for _, s := range out {
+		if !s.Complete {
+			fmt.Fprintf(w, "%s\t%s\t-\t-\t-\t%s\t-\tincomplete, last written %s: %s\n", s.ID, s.ReplicaSet, humanBytes(s.StoredBytes), s.LastWritten.Format(time.RFC3339), s.Problem)
+			continue
+		}
+		line := fmt.Sprintf("%s\t%s\t%s\t%d\t%d\t%s\t%v", s.ID, s.ReplicaSet, s.End.Format(time.RFC3339), s.Collections, s.Documents, humanBytes(s.StoredBytes), s.Encrypted)
+		if all {
+			line += "\tcomplete"
+		}
+		fmt.Fprintln(w, line)
+	}
+	w.Flush()
 }
 
 // openBackup reads the one ID argument (applying flags written after it),

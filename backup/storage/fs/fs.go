@@ -71,18 +71,16 @@ func (s *Storage) Put(ctx context.Context, key string, r io.Reader, opts storage
 		return storage.Info{}, fmt.Errorf("put %s: object lock: %w", storage.Where(s, key), storage.ErrUnsupported)
 	}
 	dir := filepath.Dir(p)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return storage.Info{}, fmt.Errorf("put %s: %w", storage.Where(s, key), err)
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(p)+tempMarker+randomSuffix())
+	tmp, err := createTemp(dir, "."+filepath.Base(p)+tempMarker+randomSuffix())
 	if err != nil {
 		return storage.Info{}, fmt.Errorf("put %s: %w", storage.Where(s, key), err)
 	}
 	done := false
 	defer func() {
-		if !done {
+		if !done { // leave nothing: neither the file nor the directories made for it
 			tmp.Close()
 			os.Remove(tmp.Name())
+			s.removeEmptyDirs(dir)
 		}
 	}()
 	n, err := io.Copy(tmp, ctxReader{ctx: ctx, r: r})
@@ -105,6 +103,20 @@ func (s *Storage) Put(ctx context.Context, key string, r io.Reader, opts storage
 		return storage.Info{}, fmt.Errorf("put %s: %w", storage.Where(s, key), err)
 	}
 	return storage.Info{Key: key, Size: n, Modified: st.ModTime()}, nil
+}
+
+// createTemp makes the directory and a temporary file in it, once more if
+// a concurrent failed put or delete removed the directory in between.
+func createTemp(dir, pattern string) (*os.File, error) {
+	for try := 0; ; try++ {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, err
+		}
+		f, err := os.CreateTemp(dir, pattern)
+		if err == nil || try > 0 || !errors.Is(err, fs.ErrNotExist) {
+			return f, err
+		}
+	}
 }
 
 func randomSuffix() string {
@@ -179,12 +191,18 @@ func (s *Storage) Delete(ctx context.Context, key string) error {
 	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("delete %s: %w", storage.Where(s, key), err)
 	}
-	for dir := filepath.Dir(p); dir != s.root && strings.HasPrefix(dir, s.root); dir = filepath.Dir(dir) {
+	s.removeEmptyDirs(filepath.Dir(p))
+	return nil
+}
+
+// removeEmptyDirs removes dir and its parents up to the root while they
+// are empty.
+func (s *Storage) removeEmptyDirs(dir string) {
+	for ; dir != s.root && strings.HasPrefix(dir, s.root+string(filepath.Separator)); dir = filepath.Dir(dir) {
 		if os.Remove(dir) != nil { // not empty, or gone: stop
 			break
 		}
 	}
-	return nil
 }
 
 // List walks the deepest directory the prefix names and yields matching
@@ -249,28 +267,6 @@ func (s *Storage) collect(ctx context.Context, prefix string) ([]storage.Info, e
 		return nil, fmt.Errorf("list %s: %w", storage.Where(s, prefix), err)
 	}
 	slices.SortFunc(out, func(a, b storage.Info) int { return strings.Compare(a.Key, b.Key) })
-	return out, nil
-}
-
-// TempFiles lists the temporary files left by interrupted puts, with their
-// ages, so prune can remove them.
-func (s *Storage) TempFiles(ctx context.Context) ([]string, error) {
-	var out []string
-	err := filepath.WalkDir(s.root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if !d.IsDir() && strings.Contains(d.Name(), tempMarker) {
-			out = append(out, p)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list temporary files under %s: %w", s.root, err)
-	}
 	return out, nil
 }
 

@@ -20,7 +20,7 @@ import (
 // Options describe what the backend under test can do.
 type Options struct {
 	// LargeSize is the size of the object that must span several multipart
-	// parts (0 skips the large-object test).
+	// parts (0 skips the large-object and leftover tests).
 	LargeSize int
 }
 
@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Storage, opts Options) {
 	}
 	if opts.LargeSize > 0 {
 		t.Run("Large", func(t *testing.T) { testLarge(t, open(t), opts.LargeSize) })
+		t.Run("Leftovers", func(t *testing.T) { testLeftovers(t, open(t), opts.LargeSize) })
 	}
 }
 
@@ -241,7 +242,22 @@ func testFailedPut(t *testing.T, s storage.Storage) {
 		if got := keys(t, s, ""); len(got) != 0 {
 			t.Fatalf("a failed put left %v", got)
 		}
+		if got := leftovers(t, s, ""); len(got) != 0 {
+			t.Fatalf("a failed put left the leftovers %+v", got)
+		}
 	}
+}
+
+func leftovers(t *testing.T, s storage.Storage, prefix string) []storage.Leftover {
+	t.Helper()
+	out := []storage.Leftover{}
+	for l, err := range s.Leftovers(ctx(t), prefix) {
+		if err != nil {
+			t.Fatalf("leftovers %q: %v", prefix, err)
+		}
+		out = append(out, l)
+	}
+	return out
 }
 
 // slowReader blocks after the first bytes until its context ends.
@@ -267,6 +283,9 @@ func testCancelledPut(t *testing.T, s storage.Storage) {
 	}
 	if _, err := s.Stat(ctx(t), "cancelled"); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("a cancelled put left an object: %v", err)
+	}
+	if got := leftovers(t, s, ""); len(got) != 0 {
+		t.Fatalf("a cancelled put left the leftovers %+v", got)
 	}
 }
 
@@ -333,5 +352,86 @@ func testLarge(t *testing.T, s storage.Storage, size int) {
 	}
 	if got := get(t, s, "large/object"); !bytes.Equal(got, body) {
 		t.Fatalf("large object differs (got %d bytes)", len(got))
+	}
+}
+
+// heldReader yields n bytes, then blocks until release is closed, then
+// ends the stream.
+type heldReader struct {
+	n       int
+	release chan struct{}
+}
+
+func (h *heldReader) Read(p []byte) (int, error) {
+	if h.n == 0 {
+		<-h.release
+		return 0, io.EOF
+	}
+	p = p[:min(len(p), h.n)]
+	for i := range p {
+		p[i] = 'h'
+	}
+	h.n -= len(p)
+	return len(p), nil
+}
+
+// testLeftovers: a put that has not completed (as a killed process leaves
+// it) is a leftover under its key, with its size, and no object; removing
+// it makes the put fail and leaves nothing.
+func testLeftovers(t *testing.T, s storage.Storage, size int) {
+	put(t, s, "lo/done", []byte("complete"))
+	release := make(chan struct{})
+	result := make(chan error, 1)
+	go func() {
+		_, err := s.Put(ctx(t), "lo/20260101/running", &heldReader{n: size, release: release}, storage.PutOptions{})
+		result <- err
+	}()
+	defer func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}()
+	var l storage.Leftover
+	deadline := time.Now().Add(time.Minute)
+	for l.Size == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no leftover with data for a running put after a minute: %+v", leftovers(t, s, ""))
+		}
+		time.Sleep(20 * time.Millisecond)
+		for _, x := range leftovers(t, s, "lo/") {
+			if x.Key == "lo/20260101/running" {
+				l = x
+			}
+		}
+	}
+	if l.Modified.IsZero() || l.Size > int64(size) {
+		t.Fatalf("leftover %+v of a put that sent %d bytes", l, size)
+	}
+	if got := leftovers(t, s, "other/"); len(got) != 0 {
+		t.Fatalf("leftovers under another prefix: %+v", got)
+	}
+	if got := keys(t, s, "lo/"); strings.Join(got, ",") != "lo/done" {
+		t.Fatalf("a running put is listed: %v", got)
+	}
+	if err := s.RemoveLeftover(ctx(t), l); err != nil {
+		t.Fatalf("remove leftover: %v", err)
+	}
+	if err := s.RemoveLeftover(ctx(t), l); err != nil {
+		t.Fatalf("remove a leftover already gone: %v", err)
+	}
+	close(release)
+	if err := <-result; err == nil {
+		t.Fatal("a put whose leftover was removed succeeded")
+	}
+	if _, err := s.Stat(ctx(t), "lo/20260101/running"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("a put whose leftover was removed left an object: %v", err)
+	}
+	if got := leftovers(t, s, ""); len(got) != 0 {
+		t.Fatalf("leftovers after removal: %+v", got)
+	}
+	if got := get(t, s, "lo/done"); string(got) != "complete" {
+		t.Fatalf("the complete object next to it changed: %q", got)
 	}
 }
