@@ -2,6 +2,7 @@ package restore
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/noscites/citadel/internal/fault"
@@ -69,4 +70,37 @@ func FuzzNamespaces(f *testing.F) {
 		n.Map(ns)
 		n.MapDB(ns)
 	})
+}
+
+// TestNamespacesCheck: a selection that matches nothing, or a rename
+// that renames none of the selected namespaces, is a usage error naming
+// the pattern and what the backup holds.
+func TestNamespacesCheck(t *testing.T) {
+	held := []string{"opendata.listings", "opendata.listings_rejects"}
+	cases := []struct {
+		include  []string
+		from, to string
+		selected []string
+		want     string // "" when accepted
+	}{
+		{nil, "", "", held, ""},
+		{nil, "opendata.*", "copy2.*", held, ""},
+		{nil, "opendata.listings", "copy2.listings", held, ""},
+		{nil, "opendat.*", "copy2.*", held, `--ns-from "opendat.*" matches no restored namespace`},
+		{[]string{"opendata.listings_rejects"}, "opendata.listings", "x.listings", held[1:], `--ns-from "opendata.listings"`},
+		{[]string{"nope.*"}, "", "", nil, `--ns-include "nope.*" matches no collection`},
+	}
+	for _, tc := range cases {
+		n, err := NewNamespaces(tc.include, tc.from, tc.to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = n.check("20260101T000000Z-abcd", held, tc.selected)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%v %q→%q: refused: %v", tc.include, tc.from, tc.to, err)
+		case tc.want != "" && (!errors.Is(err, fault.ErrUsage) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "opendata.listings, opendata.listings_rejects")):
+			t.Errorf("%v %q→%q: %v, want a usage error with %q naming what the backup holds", tc.include, tc.from, tc.to, err, tc.want)
+		}
+	}
 }

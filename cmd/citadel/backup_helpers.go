@@ -110,7 +110,8 @@ func (e *env) readLocation(c *cli.Context) (*location, error) {
 }
 
 // showProgress draws a bar on a terminal (stderr) until the returned stop
-// is called; it draws nothing with -o json or when stderr is not a terminal.
+// is called, once the work names its first phase; it draws nothing with
+// -o json or when stderr is not a terminal.
 func (e *env) showProgress(ctx context.Context, tr *progress.Tracker, what string) (stop func()) {
 	f, ok := e.stderr.(*os.File)
 	if e.json || !ok || !term.IsTerminal(int(f.Fd())) {
@@ -124,6 +125,9 @@ func (e *env) showProgress(ctx context.Context, tr *progress.Tracker, what strin
 	go func() {
 		defer close(done)
 		tr.Report(ctx, 250*time.Millisecond, func(s progress.Snapshot) {
+			if s.Phase == "" { // not started: maybe asking a question on this terminal
+				return
+			}
 			if s.DocumentsTotal > 0 {
 				bar.ChangeMax64(max(s.DocumentsTotal, s.Documents))
 			}
