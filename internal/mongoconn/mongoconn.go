@@ -30,15 +30,8 @@ func ConnectTimeout(mc config.MongoDB) time.Duration {
 // A missing secret or an unreadable certificate fails here, before any
 // connection is attempted.
 func Options(mc config.MongoDB, role string) (*options.ClientOptions, error) {
-	app := mc.AppName
-	if app == "" {
-		app = "citadel"
-	}
-	if role != "" {
-		app += "-" + role
-	}
 	timeout := ConnectTimeout(mc)
-	o := options.Client().SetAppName(app).SetConnectTimeout(timeout).SetServerSelectionTimeout(timeout)
+	o := options.Client().SetAppName(appName(mc.AppName, role)).SetConnectTimeout(timeout).SetServerSelectionTimeout(timeout)
 	if a := mc.Auth; a != nil && (a.Username != "" || a.Mechanism == "MONGODB-X509") {
 		cred := options.Credential{AuthMechanism: a.Mechanism, AuthSource: a.Source, Username: a.Username}
 		if a.Mechanism == "MONGODB-X509" {
@@ -63,4 +56,15 @@ func Options(mc config.MongoDB, role string) (*options.ClientOptions, error) {
 		o.SetTLSConfig(tc)
 	}
 	return o, nil
+}
+
+// appName is "citadel" (or the file's app_name) with the role appended.
+func appName(base, role string) string {
+	if base == "" {
+		base = "citadel"
+	}
+	if role != "" {
+		base += "-" + role
+	}
+	return base
 }

@@ -28,3 +28,22 @@ func TestOptions(t *testing.T) {
 		t.Fatal("unreadable CA accepted")
 	}
 }
+
+func TestRedactAndSeeds(t *testing.T) {
+	for in, want := range map[string]string{
+		"mongodb://u:secret@h:27017/?replicaSet=x": "mongodb://u:xxxxx@h:27017/?replicaSet=x",
+		"mongodb://h1,h2/":                         "mongodb://h1,h2/",
+		"mongodb+srv://u@h/":                       "mongodb+srv://u@h/",
+	} {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+	rs := config.ReplicaSet{Name: "main", Members: []config.Member{{Host: "a:1"}, {Host: "w:1", Arbiter: true}, {Host: "b:1"}}}
+	if got := Seeds(rs); len(got) != 2 || got[0] != "a:1" || got[1] != "b:1" {
+		t.Errorf("Seeds = %v, want a:1 b:1 (no arbiter)", got)
+	}
+	if _, err := ConnectURI("mongodb://h:notaport/", "test"); err == nil {
+		t.Error("a bad URI connects")
+	}
+}
