@@ -131,3 +131,19 @@ func TestWrongTypeReportedAlone(t *testing.T) {
 		}
 	}
 }
+
+// TestExampleAuditSection: the example's commented audit section, once
+// uncommented as its comment says, validates and names the file.
+func TestExampleAuditSection(t *testing.T) {
+	src := strings.Replace(string(Example()), "# audit:\n#   path:", "audit:\n  path:", 1)
+	if src == string(Example()) {
+		t.Fatal("the example has no commented audit section")
+	}
+	cfg, err := Parse("example.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Audit == nil || cfg.Audit.Path != "/var/log/citadel/audit.jsonl" {
+		t.Fatalf("audit: %+v", cfg.Audit)
+	}
+}

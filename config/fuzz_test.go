@@ -10,6 +10,7 @@ import (
 func FuzzParse(f *testing.F) {
 	f.Add(Example())
 	f.Add([]byte(base))
+	f.Add([]byte(base + "audit: {path: /var/log/citadel/audit.jsonl}\n"))
 	f.Add([]byte("sites: &a [{name: x}]\nreplica_sets: *a\n"))
 	f.Add([]byte("a: <<: {b: 1}\n"))
 	f.Add([]byte("- 1\n- 2\n"))

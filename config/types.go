@@ -18,6 +18,7 @@ type Config struct {
 	Drills      []Drill      `yaml:"drills"`
 	Coordinator *Coordinator `yaml:"coordinator"`
 	Ingest      *Ingest      `yaml:"ingest"`
+	Audit       *Audit       `yaml:"audit"`
 
 	// File is the name the configuration was loaded from ("-" for stdin).
 	File string `yaml:"-"`
@@ -299,6 +300,13 @@ type Ingest struct {
 // PseudonymKey resolves the pseudonymisation key ("" when none is named).
 func (in *Ingest) PseudonymKey() (string, error) {
 	return Secret{Env: in.PseudonymKeyEnv, File: in.PseudonymKeyFile}.Resolve()
+}
+
+// Audit says where the audit trail of state-changing actions is kept:
+// one JSON line per action appended to Path (created with mode 0600).
+// Without it, actions are recorded in the log only.
+type Audit struct {
+	Path string `yaml:"path"`
 }
 
 // Site returns the site with that name, or nil.

@@ -33,6 +33,7 @@ func validate(c *Config, ps *problems) {
 	v.unique("drills", len(c.Drills), func(i int) string { return c.Drills[i].Name })
 	v.coordinator()
 	v.ingest()
+	v.audit()
 }
 
 type validator struct {
@@ -238,5 +239,18 @@ func (v *validator) ingest() {
 	v.secret("ingest", "pseudonym_key", in.PseudonymKeyEnv, in.PseudonymKeyFile, false)
 	if in.BatchSize < 0 || in.Workers < 0 {
 		v.ps.at("ingest", "", "batch_size and workers cannot be negative")
+	}
+}
+
+func (v *validator) audit() {
+	a := v.c.Audit
+	switch {
+	case a == nil:
+	case a.Path == "":
+		v.ps.at("audit.path", "name the file that receives one JSON line per action, for example /var/log/citadel/audit.jsonl", "path is missing")
+	case !filepath.IsAbs(a.Path):
+		v.ps.at("audit.path", "write an absolute path so every command appends to the same file, wherever it runs from", "relative path %q", a.Path)
+	case strings.HasSuffix(a.Path, "/"):
+		v.ps.at("audit.path", "name a file, not a directory", "path %q ends with '/'", a.Path)
 	}
 }

@@ -52,6 +52,10 @@ func TestValidationRules(t *testing.T) {
 		{"negative pitr window", "retention:", "pitr: {enabled: true, window: -1h}, retention:", `duration "-1h" is negative`},
 		{"primary source", "retention:", "source: {prefer: primary}, retention:", "prefer: primary without allow_primary"},
 		{"list expected", "sites: [{name: paris}, {name: lyon}]", "sites: paris", "expected a list"},
+		{"audit without path", "storages:", "audit: {}\nstorages:", "audit.path: path is missing"},
+		{"relative audit path", "storages:", "audit: {path: audit.jsonl}\nstorages:", `relative path "audit.jsonl"`},
+		{"audit path is a directory", "storages:", "audit: {path: /var/log/citadel/}\nstorages:", "ends with '/'"},
+		{"audit key typo", "storages:", "audit: {pth: /var/log/a.jsonl}\nstorages:", `did you mean "path"?`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
