@@ -209,3 +209,84 @@ func lookupFlag(flags []cli.Flag, name string) cli.Flag {
 	}
 	return nil
 }
+
+// hoistGlobalFlags moves the global flags (--config/-c, --output/-o,
+// --log-level) written after the command to the front of the line, where
+// urfave/cli parses them: users write `citadel backup list -o json` as
+// kubectl and restic accept it. It walks the command tree to know which
+// words are commands and which flags of the current command take a value
+// (so a value is never taken for a flag or a command), stops at "--", and
+// leaves a flag the command itself defines where it is. Hoisted flags go
+// right before the command, after any written there: the last one on the
+// line still wins.
+func hoistGlobalFlags(app *cli.App, args []string) []string {
+	if len(args) < 2 {
+		return args
+	}
+	var front, hoisted, rest []string
+	cmds, local := app.Commands, []cli.Flag(nil)
+	inCommand, inArgs := false, false
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			rest = append(rest, args[i:]...)
+			i = len(args)
+		case !strings.HasPrefix(a, "-") || a == "-":
+			if c := findCommand(cmds, a); c != nil && !inArgs {
+				inCommand, cmds, local = true, c.Subcommands, c.Flags
+				rest = append(rest, a)
+			} else if inCommand {
+				inArgs = true
+				rest = append(rest, a)
+			} else {
+				front = append(front, a)
+			}
+		default:
+			name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+			f, global := lookupFlag(local, name), false
+			if f == nil {
+				f = lookupFlag(app.Flags, name)
+				global = f != nil
+			}
+			words := []string{a}
+			if f != nil && takesValue(f) && !hasValue {
+				if i+1 >= len(args) {
+					rest = append(rest, a) // urfave/cli says it needs a value
+					continue
+				}
+				i++
+				words = append(words, args[i])
+			}
+			switch {
+			case !inCommand:
+				front = append(front, words...)
+			case global:
+				hoisted = append(hoisted, words...)
+			default:
+				rest = append(rest, words...)
+			}
+		}
+	}
+	out := append(append([]string{args[0]}, front...), hoisted...)
+	return append(out, rest...)
+}
+
+// findCommand returns the command named name (or an alias) among cmds.
+func findCommand(cmds []*cli.Command, name string) *cli.Command {
+	for _, c := range cmds {
+		if c.HasName(name) {
+			return c
+		}
+	}
+	return nil
+}
+
+// takesValue reports whether a flag consumes the next word (every flag
+// but booleans).
+func takesValue(f cli.Flag) bool {
+	if d, ok := f.(cli.DocGenerationFlag); ok {
+		return d.TakesValue()
+	}
+	return true
+}

@@ -25,7 +25,8 @@ func main() {
 // run executes one command line and returns the exit code. A cancelled ctx
 // is an interrupt (Ctrl-C or SIGTERM in main).
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	err := newApp(stdin, stdout, stderr).RunContext(ctx, args)
+	app := newApp(stdin, stdout, stderr)
+	err := app.RunContext(ctx, hoistGlobalFlags(app, args))
 	if err != nil && ctx.Err() != nil {
 		// The cause is the interrupt: what it broke on the way (a driver
 		// connection pool, a context) tells the user nothing more. What
