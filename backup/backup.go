@@ -16,10 +16,10 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"time"
 
 	"filippo.io/age"
 
+	"github.com/noscites/citadel/backup/archive"
 	"github.com/noscites/citadel/backup/retention"
 	"github.com/noscites/citadel/backup/storage"
 	"github.com/noscites/citadel/backup/storage/fs"
@@ -139,10 +139,27 @@ func Policy(b *config.Backup) (retention.Policy, error) {
 		PITRWindow: b.PITR.Window.D(), Location: loc}, nil
 }
 
-// PutOptions locks new objects for the storage's object_lock_days.
-func PutOptions(st *config.Storage, now time.Time) storage.PutOptions {
-	if st.S3 != nil && st.S3.ObjectLockDays > 0 {
-		return storage.PutOptions{RetainUntil: now.AddDate(0, 0, st.S3.ObjectLockDays).Truncate(time.Second)}
+// Destination is where a backup configuration writes into a storage: the
+// storage opened with its secrets, the backup's codec and recipients, and
+// the storage's object lock (object_lock_days), applied at each put.
+func Destination(b *config.Backup, sc *config.Storage) (archive.Destination, error) {
+	st, err := OpenStorage(sc)
+	if err != nil {
+		return archive.Destination{}, err
 	}
-	return storage.PutOptions{}
+	d := archive.Destination{Storage: st, LockDays: LockDays(sc)}
+	if b != nil {
+		if d.Codec, d.Recipients, err = Codec(b); err != nil {
+			return archive.Destination{}, err
+		}
+	}
+	return d, nil
+}
+
+// LockDays is a storage's object-lock period in days, 0 without one.
+func LockDays(sc *config.Storage) int {
+	if sc.S3 != nil {
+		return sc.S3.ObjectLockDays
+	}
+	return 0
 }

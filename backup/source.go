@@ -70,27 +70,9 @@ func ChooseSource(members []Member, site string, src config.Source) (Member, err
 	return Member{}, fault.Refused(msg)
 }
 
-// ClientOptions are the driver options for citadel's MongoDB settings.
-func ClientOptions(cfg config.MongoDB) (*options.ClientOptions, error) {
-	return mongoconn.Options(cfg, "backup")
-}
-
 // ConnectSet connects to a configured replica set (discovery by set name).
 func ConnectSet(cfg *config.Config, rs *config.ReplicaSet) (*mongo.Client, error) {
-	o, err := ClientOptions(cfg.MongoDB)
-	if err != nil {
-		return nil, err
-	}
-	var hosts []string
-	for _, m := range rs.Members {
-		hosts = append(hosts, m.Host)
-	}
-	o.SetHosts(hosts).SetReplicaSet(rs.Name)
-	c, err := mongo.Connect(o)
-	if err != nil {
-		return nil, fmt.Errorf("connect to replica set %s: %w", rs.Name, err)
-	}
-	return c, nil
+	return mongoconn.ConnectSet(cfg.MongoDB, *rs, "backup")
 }
 
 // ConnectSource finds the live state of the set, chooses the source member
@@ -125,13 +107,9 @@ func ConnectSource(ctx context.Context, cfg *config.Config, rs *config.ReplicaSe
 	if err != nil {
 		return nil, manifest.Source{}, err
 	}
-	o, err := ClientOptions(cfg.MongoDB)
+	c, err := mongoconn.ConnectMember(cfg.MongoDB, chosen.Host, "backup", mongoconn.WithReadPreference(readpref.Nearest()))
 	if err != nil {
 		return nil, manifest.Source{}, err
-	}
-	c, err := mongo.Connect(o.SetHosts([]string{chosen.Host}).SetDirect(true).SetReadPreference(readpref.Nearest()))
-	if err != nil {
-		return nil, manifest.Source{}, fmt.Errorf("connect to %s: %w", chosen.Host, err)
 	}
 	return c, manifest.Source{Host: chosen.Host, Hidden: chosen.Hidden, Site: chosen.Site, State: chosen.State}, nil
 }

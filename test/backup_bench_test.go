@@ -111,7 +111,7 @@ func BenchmarkBackupVsScan(b *testing.B) {
 		}
 		scan := total / time.Since(start).Seconds()
 		start = time.Now()
-		w := archive.NewWriter(st, "bench", layout.NewID(time.Now()), codec, nil, storage.PutOptions{})
+		w := archive.NewWriter(archive.Destination{Storage: st, Codec: codec}, "bench", layout.NewID(time.Now()))
 		if _, err := snapshot.Dump(ctx, c, w, snapshot.Options{Parallelism: 4}, slog.New(slog.DiscardHandler)); err != nil {
 			b.Fatal(err)
 		}
@@ -262,7 +262,7 @@ func TestBenchChildDump(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	id, _ := age.GenerateX25519Identity()
-	w := archive.NewWriter(st, "rss", layout.NewID(time.Now()), stream.Codec{Recipients: []age.Recipient{id.Recipient()}}, nil, storage.PutOptions{})
+	w := archive.NewWriter(archive.Destination{Storage: st, Codec: stream.Codec{Recipients: []age.Recipient{id.Recipient()}}}, "rss", layout.NewID(time.Now()))
 	colls, err := snapshot.Dump(ctx, c, w, snapshot.Options{Parallelism: 4}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

@@ -25,41 +25,38 @@ import (
 
 // Writer writes the objects of one backup; Commit writes the manifest.
 type Writer struct {
-	st         storage.Storage
-	rs, id     string
-	codec      stream.Codec
-	recipients []string
-	put        storage.PutOptions
-	mu         sync.Mutex
-	stored     int64
+	dest   Destination
+	rs, id string
+	mu     sync.Mutex
+	stored int64
 }
 
-// NewWriter prepares a backup directory. recipients are the text forms of
-// codec.Recipients, recorded in the manifest.
-func NewWriter(st storage.Storage, rs, id string, codec stream.Codec, recipients []string, put storage.PutOptions) *Writer {
-	return &Writer{st: st, rs: rs, id: id, codec: codec, recipients: recipients, put: put}
+// NewWriter prepares a backup directory in dest.
+func NewWriter(dest Destination, rs, id string) *Writer {
+	return &Writer{dest: dest, rs: rs, id: id}
 }
 
 // Emit adds one document to an object being written.
 type Emit func(doc bson.Raw) error
 
-func (w *Writer) upload(ctx context.Context, rel string, compressible bool, fill func(io.Writer) error) (manifest.Object, error) {
-	stats, err := stream.Upload(ctx, w.st, layout.Dir(w.rs, w.id)+rel, w.codec, compressible, w.put, fill)
+func (w *Writer) upload(ctx context.Context, rel string, compressible bool, threads int, fill func(io.Writer) error) (manifest.Object, error) {
+	obj, err := w.dest.upload(ctx, layout.Dir(w.rs, w.id)+rel, compressible, threads, fill)
 	if err != nil {
-		return manifest.Object{}, err
+		return obj, err
 	}
 	w.mu.Lock()
-	w.stored += stats.StoredBytes
+	w.stored += obj.Size
 	w.mu.Unlock()
-	return manifest.Object{Key: rel, Size: stats.StoredBytes, SHA256: stats.SHA256,
-		Compressed: compressible && w.codec.Compressed(), Encrypted: w.codec.Encrypted()}, nil
+	obj.Key = rel
+	return obj, nil
 }
 
-// Collection writes a collection's documents (from fill) and metadata.
-func (w *Writer) Collection(ctx context.Context, db, name string, md *metadata.Metadata, fill func(Emit) error) (manifest.Collection, error) {
+// Collection writes a collection's documents (from fill) and metadata;
+// threads is how many goroutines compress the documents (0 or 1: one).
+func (w *Writer) Collection(ctx context.Context, db, name string, md *metadata.Metadata, threads int, fill func(Emit) error) (manifest.Collection, error) {
 	c := manifest.Collection{DB: db, Name: name, Type: "collection", Indexes: len(md.Indexes)}
 	var d digest.Digest
-	data, err := w.upload(ctx, layout.DataKey(db, name, w.codec.Suffix(true)), true, func(out io.Writer) error {
+	data, err := w.upload(ctx, layout.DataKey(db, name, w.dest.Codec.Suffix(true)), true, threads, func(out io.Writer) error {
 		return fill(func(doc bson.Raw) error {
 			d.Add(doc)
 			c.RawBytes += int64(len(doc))
@@ -88,7 +85,7 @@ func (w *Writer) metadata(ctx context.Context, db, name string, md *metadata.Met
 	if err != nil {
 		return manifest.Object{}, err
 	}
-	obj, err := w.upload(ctx, layout.MetadataKey(db, name, w.codec.Suffix(false)), false, func(out io.Writer) error {
+	obj, err := w.upload(ctx, layout.MetadataKey(db, name, w.dest.Codec.Suffix(false)), false, 1, func(out io.Writer) error {
 		_, err := out.Write(b)
 		return err
 	})
@@ -101,7 +98,7 @@ func (w *Writer) metadata(ctx context.Context, db, name string, md *metadata.Met
 // Oplog writes the oplog slice; entries must come in timestamp order.
 func (w *Writer) Oplog(ctx context.Context, fill func(Emit) error) (manifest.Oplog, error) {
 	var o manifest.Oplog
-	obj, err := w.upload(ctx, layout.OplogBase+w.codec.Suffix(true), true, func(out io.Writer) error {
+	obj, err := w.upload(ctx, layout.OplogBase+w.dest.Codec.Suffix(true), true, 1, func(out io.Writer) error {
 		return fill(func(doc bson.Raw) error {
 			t, i, ok := doc.Lookup("ts").TimestampOK()
 			if !ok {
@@ -131,13 +128,11 @@ func (w *Writer) Oplog(ctx context.Context, fill func(Emit) error) (manifest.Opl
 // it and writes manifest.json: from then on the backup exists.
 func (w *Writer) Commit(ctx context.Context, m *manifest.Manifest) error {
 	m.Format, m.ID, m.ReplicaSet, m.Digest = manifest.Format, w.id, w.rs, digest.Algorithm
-	m.Compression = manifest.Compression{Algorithm: stream.Zstd, Level: w.codec.Level}
-	if !w.codec.Compressed() {
+	m.Compression = manifest.Compression{Algorithm: stream.Zstd, Level: w.dest.Codec.Level}
+	if !w.dest.Codec.Compressed() {
 		m.Compression = manifest.Compression{Algorithm: stream.None}
 	}
-	if w.codec.Encrypted() {
-		m.Encryption = &manifest.Encryption{Scheme: "age", Recipients: w.recipients}
-	}
+	m.Encryption = w.dest.encryption()
 	slices.SortFunc(m.Collections, func(a, b manifest.Collection) int {
 		return strings.Compare(a.Namespace(), b.Namespace())
 	})
@@ -153,7 +148,7 @@ func (w *Writer) Commit(ctx context.Context, m *manifest.Manifest) error {
 	if err != nil {
 		return err
 	}
-	if _, err := storage.PutBytes(ctx, w.st, layout.ManifestKey(w.rs, w.id), b, w.put); err != nil {
+	if _, err := storage.PutBytes(ctx, w.dest.Storage, layout.ManifestKey(w.rs, w.id), b, w.dest.Put()); err != nil {
 		return fmt.Errorf("commit backup %s: %w", w.id, err)
 	}
 	return nil

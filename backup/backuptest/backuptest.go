@@ -46,7 +46,7 @@ func Dump(t testing.TB, c *mongo.Client, st storage.Storage, o Options) *manifes
 			names = append(names, x.String())
 		}
 	}
-	w := archive.NewWriter(st, o.ReplicaSet, layout.NewID(time.Now()), stream.Codec{Recipients: o.Recipients}, names, storage.PutOptions{})
+	w := archive.NewWriter(archive.Destination{Storage: st, Codec: stream.Codec{Recipients: o.Recipients}, Recipients: names}, o.ReplicaSet, layout.NewID(time.Now()))
 	started := time.Now()
 	colls, err := snapshot.Dump(ctx, c, w, snapshot.Options{Parallelism: o.Parallelism}, slog.New(slog.DiscardHandler))
 	if err != nil {

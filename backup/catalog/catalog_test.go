@@ -43,14 +43,14 @@ func newFS(t *testing.T) (*fs.Storage, string) {
 func makeBackup(t *testing.T, st storage.Storage, rs string, end time.Time, codec stream.Codec) *manifest.Manifest {
 	t.Helper()
 	id := layout.NewID(end)
-	w := archive.NewWriter(st, rs, id, codec, nil, storage.PutOptions{})
+	w := archive.NewWriter(archive.Destination{Storage: st, Codec: codec}, rs, id)
 	m := &manifest.Manifest{Tool: "test", Started: end.Add(-time.Minute), Finished: end,
 		Start: manifest.OpTime{TS: manifest.Timestamp{T: uint32(end.Unix()) - 60, I: 1}},
 		End:   manifest.OpTime{TS: manifest.Timestamp{T: uint32(end.Unix()), I: 1}, Wall: end}}
 	for _, name := range []string{"users", "orders"} {
 		md := &metadata.Metadata{CollectionName: name, Type: "collection",
 			Indexes: []bson.D{{{Key: "v", Value: 2}, {Key: "key", Value: bson.D{{Key: "_id", Value: 1}}}, {Key: "name", Value: "_id_"}}}}
-		c, err := w.Collection(ctx, "app", name, md, func(emit archive.Emit) error {
+		c, err := w.Collection(ctx, "app", name, md, 1, func(emit archive.Emit) error {
 			for i := range 500 {
 				doc, _ := bson.Marshal(bson.D{{Key: "_id", Value: i}, {Key: "name", Value: name}, {Key: "n", Value: i * 7}})
 				if err := emit(doc); err != nil {
@@ -193,7 +193,7 @@ func TestCopy(t *testing.T) {
 	src, _ := newFS(t)
 	dst, _ := newFS(t)
 	m := makeBackup(t, src, "main", time.Now(), stream.Codec{})
-	res, err := catalog.Copy(ctx, src, dst, m, catalog.CopyOptions{})
+	res, err := catalog.Copy(ctx, src, archive.Destination{Storage: dst}, m, catalog.CopyOptions{})
 	if err != nil || res.Objects != 7 {
 		t.Fatalf("copy: %+v %v", res, err)
 	}
@@ -204,7 +204,7 @@ func TestCopy(t *testing.T) {
 	if _, err := catalog.Verify(ctx, dst, got, catalog.VerifyOptions{ReadData: true}); err != nil {
 		t.Fatal(err)
 	}
-	if res, err := catalog.Copy(ctx, src, dst, m, catalog.CopyOptions{}); err != nil || !res.AlreadyPresent {
+	if res, err := catalog.Copy(ctx, src, archive.Destination{Storage: dst}, m, catalog.CopyOptions{}); err != nil || !res.AlreadyPresent {
 		t.Fatalf("second copy: %+v %v", res, err)
 	}
 }
@@ -217,7 +217,7 @@ func TestCopyOfDamagedSourceLeavesNoBackup(t *testing.T) {
 	b, _ := os.ReadFile(path)
 	b[3] ^= 1
 	os.WriteFile(path, b, 0o600)
-	if _, err := catalog.Copy(ctx, src, dst, m, catalog.CopyOptions{}); err == nil || !strings.Contains(err.Error(), m.Oplog.Object.Key) {
+	if _, err := catalog.Copy(ctx, src, archive.Destination{Storage: dst}, m, catalog.CopyOptions{}); err == nil || !strings.Contains(err.Error(), m.Oplog.Object.Key) {
 		t.Fatalf("copy of a damaged backup: %v", err)
 	}
 	if _, err := catalog.Find(ctx, dst, "main", m.ID); !errors.Is(err, catalog.ErrNoBackup) {

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/noscites/citadel/backup/archive"
 	"github.com/noscites/citadel/backup/layout"
 	"github.com/noscites/citadel/backup/manifest"
 	"github.com/noscites/citadel/backup/storage"
@@ -17,8 +18,6 @@ import (
 // CopyOptions tune a copy.
 type CopyOptions struct {
 	Parallelism int
-	// Put is applied to every object written (object lock on the target).
-	Put storage.PutOptions
 	// Progress, when set, is called after each object with its size.
 	Progress func(key string, bytes int64)
 }
@@ -32,13 +31,17 @@ type CopyResult struct {
 	Objects        int    `json:"objects"`
 	Bytes          int64  `json:"bytes"`
 	AlreadyPresent bool   `json:"already_present"`
+	// History is the PITR slices and gap records copied with it.
+	History *HistoryResult `json:"history,omitempty"`
 }
 
-// Copy copies a backup to another storage. Every object is read back from
-// the target and checked against the manifest's size and SHA-256 before the
-// manifest is written there, last, so an interrupted copy leaves no backup
-// the target would list.
-func Copy(ctx context.Context, src, dst storage.Storage, m *manifest.Manifest, opts CopyOptions) (CopyResult, error) {
+// Copy copies a backup to another storage (the destination's object lock
+// applies; objects are copied as stored, so its codec is not used). Every
+// object is read back from the target and checked against the manifest's
+// size and SHA-256 before the manifest is written there, last, so an
+// interrupted copy leaves no backup the target would list.
+func Copy(ctx context.Context, src storage.Storage, to archive.Destination, m *manifest.Manifest, opts CopyOptions) (CopyResult, error) {
+	dst := to.Storage
 	res := CopyResult{ID: m.ID, ReplicaSet: m.ReplicaSet, From: src.String(), To: dst.String()}
 	if existing, err := Load(ctx, dst, m.ReplicaSet, m.ID); err == nil {
 		if a, b := mustJSON(existing), mustJSON(m); a != b {
@@ -57,7 +60,7 @@ func Copy(ctx context.Context, src, dst storage.Storage, m *manifest.Manifest, o
 	g.SetLimit(cmp.Or(opts.Parallelism, 4))
 	for _, o := range m.Objects() {
 		g.Go(func() error {
-			if err := copyObject(gctx, src, dst, dir+o.Key, o, opts.Put); err != nil {
+			if err := copyObject(gctx, src, to, dir+o.Key, o); err != nil {
 				return err
 			}
 			if opts.Progress != nil {
@@ -75,7 +78,7 @@ func Copy(ctx context.Context, src, dst storage.Storage, m *manifest.Manifest, o
 	if err != nil {
 		return res, err
 	}
-	if _, err := storage.PutBytes(ctx, dst, layout.ManifestKey(m.ReplicaSet, m.ID), b, opts.Put); err != nil {
+	if _, err := storage.PutBytes(ctx, dst, layout.ManifestKey(m.ReplicaSet, m.ID), b, to.Put()); err != nil {
 		return res, fmt.Errorf("copy backup %s: write manifest: %w", m.ID, err)
 	}
 	res.Objects++
@@ -85,17 +88,17 @@ func Copy(ctx context.Context, src, dst storage.Storage, m *manifest.Manifest, o
 
 // copyObject streams one object, checking the source on the way, then reads
 // the target back and checks it too.
-func copyObject(ctx context.Context, src, dst storage.Storage, key string, o manifest.Object, put storage.PutOptions) error {
+func copyObject(ctx context.Context, src storage.Storage, to archive.Destination, key string, o manifest.Object) error {
 	expect := stream.Expect{Size: o.Size, SHA256: o.SHA256}
 	r, err := stream.Open(ctx, src, key, stream.Encoding{}, nil, expect)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	if _, err := dst.Put(ctx, key, r, put); err != nil {
+	if _, err := to.Storage.Put(ctx, key, r, to.Put()); err != nil {
 		return err // includes a source that does not match its record
 	}
-	if err := stream.Check(ctx, dst, key, expect); err != nil {
+	if err := stream.Check(ctx, to.Storage, key, expect); err != nil {
 		return fmt.Errorf("check on arrival: %w", err)
 	}
 	return nil

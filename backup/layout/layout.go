@@ -7,6 +7,7 @@
 //	<replica-set>/<backup-id>/oplog.bson[.zst][.age]         oplog entries between start and end
 //	<replica-set>/pitr/<after>-<upper>.oplog.bson[.zst][.age] oplog entries with after < ts ≤ upper
 //	<replica-set>/pitr/<after>-<upper>.json                   commits the slice
+//	<replica-set>/pitr-gaps/<after>-<before>.json              a hole in the archive
 //
 // Keys are relative to the storage's own prefix.
 package layout
@@ -26,6 +27,7 @@ const (
 	ManifestName = "manifest.json"
 	OplogBase    = "oplog.bson"
 	PITRDir      = "pitr"
+	GapsDir      = "pitr-gaps"
 	idTime       = "20060102T150405Z"
 )
 
@@ -108,6 +110,28 @@ func ParseSliceRecordName(name string) (after, upper manifest.Timestamp, ok bool
 		return manifest.Timestamp{}, manifest.Timestamp{}, false
 	}
 	return after, upper, true
+}
+
+// GapsPrefix is where a replica set's gap records live.
+func GapsPrefix(rs string) string { return rs + "/" + GapsDir + "/" }
+
+// GapKey is the key of the record of a gap between after and before.
+func GapKey(rs string, after, before manifest.Timestamp) string {
+	return GapsPrefix(rs) + SliceBase(after, before) + ".json"
+}
+
+// Skipped reports whether a namespace is left out of backups (and of
+// replay) unless system collections are asked for: the local and config
+// databases, admin's system collections, and system.profile /
+// system.views anywhere (views are kept through their own metadata).
+func Skipped(db, coll string, includeSystem bool) bool {
+	if coll == "system.profile" || coll == "system.views" || strings.HasPrefix(coll, "system.buckets.") {
+		return true
+	}
+	if includeSystem {
+		return db == "local" // a member's own state: never restorable elsewhere
+	}
+	return db == "local" || db == "config" || db == "admin" && strings.HasPrefix(coll, "system.")
 }
 
 // Split reads "<rs>/<id>/<rest>" or "<rs>/pitr/<name>" from a key.

@@ -60,3 +60,36 @@ func ParseSlice(b []byte) (*Slice, error) {
 	}
 	return &s, nil
 }
+
+// Gap records a stretch of oplog history the archive does not have: the
+// archiver found the entry after After gone (the oplog rolled over while
+// it was down). A point-in-time restore can reach After, or start again
+// from a backup taken after Before, never cross it.
+type Gap struct {
+	ReplicaSet string    `json:"replica_set"`
+	After      Timestamp `json:"after"`  // last archived entry
+	Before     Timestamp `json:"before"` // first entry archived again
+	Detected   time.Time `json:"detected"`
+	Reason     string    `json:"reason"`
+}
+
+// Marshal encodes the record.
+func (g *Gap) Marshal() ([]byte, error) {
+	b, err := json.MarshalIndent(g, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode gap record: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// ParseGap reads and checks a gap record.
+func ParseGap(b []byte) (*Gap, error) {
+	var g Gap
+	if err := json.Unmarshal(b, &g); err != nil {
+		return nil, fmt.Errorf("%w: gap record: %v", ErrInvalid, err)
+	}
+	if !ValidReplicaSet(g.ReplicaSet) || !g.After.Before(g.Before) {
+		return nil, fmt.Errorf("%w: gap record: replica set %q, after %s, before %s", ErrInvalid, g.ReplicaSet, g.After, g.Before)
+	}
+	return &g, nil
+}

@@ -16,6 +16,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/noscites/citadel/backup/manifest"
+	"github.com/noscites/citadel/internal/mongoconn"
 )
 
 // ErrRolledOver means the oplog no longer holds an entry that was needed:
@@ -107,27 +108,6 @@ func Parse(raw bson.Raw) (Entry, error) {
 // OpTime is the entry's position.
 func (e Entry) OpTime() manifest.OpTime { return manifest.OpTime{TS: e.TS, Term: e.Term, Wall: e.Wall} }
 
-// Transient reports errors worth retrying after a pause: network errors,
-// timeouts, and replica-set state changes that close connections.
-func Transient(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
-	if mongo.IsNetworkError(err) || mongo.IsTimeout(err) {
-		return true
-	}
-	var se mongo.ServerError
-	if errors.As(err, &se) {
-		for _, code := range []int{91, 189, 10107, 11600, 11602, 13435, 13436} { // shutdown, stepdown, not primary
-			if se.HasErrorCode(code) {
-				return true
-			}
-		}
-		return se.HasErrorLabel("RetryableError") || se.HasErrorLabel("ResumableChangeStreamError")
-	}
-	return false
-}
-
 // Tail follows the oplog from the entry at `from` (which must still be
 // there: otherwise ErrRolledOver), calling fn for each entry in order,
 // until fn returns done or ctx ends. idle is called when no entry arrived
@@ -137,17 +117,9 @@ func Transient(err error) bool {
 func Tail(ctx context.Context, c *mongo.Client, from manifest.Timestamp, fn func(Entry) (done bool, err error), idle func() (done bool, err error)) error {
 	pos := from
 	skip := false // on resume, the entry at pos was handled already
-	for attempt := 0; ; attempt++ {
-		err := tailOnce(ctx, c, &pos, &skip, fn, idle)
-		if err == nil || !Transient(err) || attempt >= 8 {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Duration(attempt+1) * 250 * time.Millisecond):
-		}
-	}
+	return mongoconn.DefaultRetry().Do(ctx, func(int) error {
+		return tailOnce(ctx, c, &pos, &skip, fn, idle)
+	})
 }
 
 func tailOnce(ctx context.Context, c *mongo.Client, pos *manifest.Timestamp, skip *bool, fn func(Entry) (bool, error), idle func() (bool, error)) error {

@@ -14,7 +14,6 @@ package pitr
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -25,65 +24,54 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/noscites/citadel/backup/archive"
 	"github.com/noscites/citadel/backup/catalog"
-	"github.com/noscites/citadel/backup/layout"
 	"github.com/noscites/citadel/backup/manifest"
 	"github.com/noscites/citadel/backup/oplog"
-	"github.com/noscites/citadel/backup/storage"
-	"github.com/noscites/citadel/backup/stream"
 )
-
-// GapsDir holds the records of detected gaps, beside pitr/.
-const GapsDir = "pitr-gaps"
-
-// Gap is a stretch of oplog history the archive does not have.
-type Gap struct {
-	ReplicaSet string             `json:"replica_set"`
-	After      manifest.Timestamp `json:"after"`  // last archived entry
-	Before     manifest.Timestamp `json:"before"` // first entry archived again
-	Detected   time.Time          `json:"detected"`
-	Reason     string             `json:"reason"`
-}
 
 // Archiver cuts a member's oplog into slices.
 type Archiver struct {
-	Client     *mongo.Client // connected directly to the source member
-	Storage    storage.Storage
-	Codec      stream.Codec
-	Recipients []string
-	Put        storage.PutOptions
-	Slice      time.Duration // period between slices (default 1 minute)
-	Logger     *slog.Logger
+	Client *mongo.Client // connected directly to the source member
+	Dest   archive.Destination
+	Slice  time.Duration // period between slices (default 1 minute)
+	Logger *slog.Logger
 	// OnSlice and OnGap, when set, are told of each slice and gap.
 	OnSlice func(*manifest.Slice)
-	OnGap   func(Gap)
+	OnGap   func(*manifest.Gap)
 
 	rs   string
 	last manifest.Timestamp // last archived entry: the next slice's After
 }
 
-// Run archives a slice every period until ctx ends. Errors of one round
-// are logged and retried at the next; a gap is recorded and archiving
-// resumes from the oldest entry still in the oplog.
+// Run archives a slice every period until ctx ends, then returns ctx's
+// error. The slice in flight when ctx ends is finished first (within
+// sliceLimit): an interrupt stops the archiver between slices, never inside
+// one. Errors of one round are logged and retried at the next; a gap is
+// recorded and archiving resumes from the oldest entry still in the oplog.
 func (a *Archiver) Run(ctx context.Context) error {
 	log := cmp.Or(a.Logger, slog.Default())
 	period := cmp.Or(a.Slice, time.Minute)
 	tick := time.NewTicker(period)
 	defer tick.Stop()
 	for {
-		if _, err := a.Once(ctx); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sliceLimit(period))
+		_, err := a.Once(sctx)
+		cancel()
+		if err != nil {
 			log.Error("pitr slice failed; retrying at the next period", "err", err)
 		}
 		select {
 		case <-ctx.Done():
-			return nil
+			return fmt.Errorf("pitr archiver of %s stopped after its last slice: %w", cmp.Or(a.rs, "the replica set"), ctx.Err())
 		case <-tick.C:
 		}
 	}
 }
+
+// sliceLimit bounds how long one slice may take once the archiver is
+// asked to stop.
+func sliceLimit(period time.Duration) time.Duration { return max(2*period, time.Minute) }
 
 // Once archives the majority-committed entries after the last archived one.
 // It returns nil when there was nothing new.
@@ -113,7 +101,7 @@ func (a *Archiver) Once(ctx context.Context) (*manifest.Slice, error) {
 // resume finds where the archive stops: the last slice, else the newest
 // backup's end, else the member's current optime.
 func (a *Archiver) resume(ctx context.Context, pos oplog.Position) error {
-	sl, _, err := catalog.Slices(ctx, a.Storage, a.rs)
+	sl, _, err := catalog.Slices(ctx, a.Dest.Storage, a.rs)
 	if err != nil {
 		return err
 	}
@@ -121,7 +109,7 @@ func (a *Archiver) resume(ctx context.Context, pos oplog.Position) error {
 		a.last = sl[len(sl)-1].Upper
 		return nil
 	}
-	if m, err := catalog.Find(ctx, a.Storage, a.rs, "latest"); err == nil {
+	if m, err := catalog.Find(ctx, a.Dest.Storage, a.rs, "latest"); err == nil {
 		a.last = m.End.TS
 		return nil
 	} else if !errors.Is(err, catalog.ErrNoBackup) {
@@ -139,13 +127,9 @@ func (a *Archiver) write(ctx context.Context, upper manifest.Timestamp, source s
 		return nil, fmt.Errorf("pitr: read oplog after %s: %w", a.last, err)
 	}
 	defer cur.Close(context.WithoutCancel(ctx))
-	s := &manifest.Slice{Format: manifest.Format, ReplicaSet: a.rs, After: a.last, Upper: upper, Source: source}
-	if a.Codec.Encrypted() {
-		s.Encryption = &manifest.Encryption{Scheme: "age", Recipients: a.Recipients}
-	}
-	name := layout.SliceObjectName(a.last, upper, a.Codec.Suffix(true))
-	var gap *Gap
-	stats, err := stream.Upload(ctx, a.Storage, layout.PITRPrefix(a.rs)+name, a.Codec, true, a.Put, func(w io.Writer) error {
+	s := &manifest.Slice{ReplicaSet: a.rs, After: a.last, Upper: upper, Source: source}
+	var gap *manifest.Gap
+	obj, err := a.Dest.SliceObject(ctx, a.rs, a.last, upper, func(w io.Writer) error {
 		var gerr error
 		gap, gerr = a.copyEntries(ctx, cur, s, w)
 		return gerr
@@ -154,25 +138,20 @@ func (a *Archiver) write(ctx context.Context, upper manifest.Timestamp, source s
 		return nil, err
 	}
 	if gap != nil {
-		if err := a.recordGap(ctx, *gap); err != nil {
+		if err := a.recordGap(ctx, gap); err != nil {
 			return nil, err
 		}
 	}
 	if s.Entries == 0 { // only the entry at After itself: nothing new
-		_ = a.Storage.Delete(ctx, layout.PITRPrefix(a.rs)+name)
+		_ = a.Dest.DeleteSliceObject(ctx, a.rs, obj)
 		if gap != nil {
 			a.last = upper // resume after the hole
 		}
 		return nil, nil
 	}
-	s.Object = manifest.Object{Key: name, Size: stats.StoredBytes, SHA256: stats.SHA256, Compressed: a.Codec.Compressed(), Encrypted: a.Codec.Encrypted()}
-	s.Written = time.Now().UTC()
-	b, err := s.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := storage.PutBytes(ctx, a.Storage, layout.PITRPrefix(a.rs)+layout.SliceRecordName(s.After, s.Upper), b, a.Put); err != nil {
-		return nil, fmt.Errorf("pitr: commit slice: %w", err)
+	s.Object = obj
+	if err := a.Dest.CommitSlice(ctx, s); err != nil {
+		return nil, fmt.Errorf("pitr: %w", err)
 	}
 	a.last = upper
 	if a.OnSlice != nil {
@@ -184,8 +163,8 @@ func (a *Archiver) write(ctx context.Context, upper manifest.Timestamp, source s
 // copyEntries writes the entries after s.After. The first entry read must
 // be s.After itself (still in the oplog); otherwise history between them
 // is lost and the gap is returned, the slice then starting a new chain.
-func (a *Archiver) copyEntries(ctx context.Context, cur *mongo.Cursor, s *manifest.Slice, w io.Writer) (*Gap, error) {
-	var gap *Gap
+func (a *Archiver) copyEntries(ctx context.Context, cur *mongo.Cursor, s *manifest.Slice, w io.Writer) (*manifest.Gap, error) {
+	var gap *manifest.Gap
 	first := true
 	for cur.Next(ctx) {
 		e, err := oplog.Parse(cur.Current)
@@ -197,7 +176,7 @@ func (a *Archiver) copyEntries(ctx context.Context, cur *mongo.Cursor, s *manife
 			if e.TS == s.After {
 				continue
 			}
-			gap = &Gap{ReplicaSet: a.rs, After: s.After, Before: e.TS, Detected: time.Now().UTC(),
+			gap = &manifest.Gap{ReplicaSet: a.rs, After: s.After, Before: e.TS, Detected: time.Now().UTC(),
 				Reason: "the oplog rolled over: entries after the last archived one are gone (archiver down longer than the oplog window?)"}
 			s.After = justBefore(e.TS)
 		}
@@ -214,7 +193,7 @@ func (a *Archiver) copyEntries(ctx context.Context, cur *mongo.Cursor, s *manife
 		return nil, fmt.Errorf("pitr: read oplog: %w", err)
 	}
 	if first {
-		return &Gap{ReplicaSet: a.rs, After: s.After, Before: s.Upper, Detected: time.Now().UTC(),
+		return &manifest.Gap{ReplicaSet: a.rs, After: s.After, Before: s.Upper, Detected: time.Now().UTC(),
 			Reason: "the oplog no longer holds anything from the last archived entry to the majority point"}, nil
 	}
 	return gap, nil
@@ -230,16 +209,11 @@ func justBefore(ts manifest.Timestamp) manifest.Timestamp {
 }
 
 // recordGap writes a gap record under pitr-gaps/ and tells OnGap.
-func (a *Archiver) recordGap(ctx context.Context, g Gap) error {
+func (a *Archiver) recordGap(ctx context.Context, g *manifest.Gap) error {
 	cmp.Or(a.Logger, slog.Default()).Error("pitr gap: point-in-time restore is impossible inside it",
 		"rs", g.ReplicaSet, "after", g.After, "before", g.Before, "reason", g.Reason)
-	b, err := json.MarshalIndent(g, "", "  ")
-	if err != nil {
-		return err
-	}
-	key := a.rs + "/" + GapsDir + "/" + layout.SliceBase(g.After, g.Before) + ".json"
-	if _, err := storage.PutBytes(ctx, a.Storage, key, b, storage.PutOptions{}); err != nil {
-		return fmt.Errorf("pitr: record gap: %w", err)
+	if err := a.Dest.RecordGap(ctx, g); err != nil {
+		return fmt.Errorf("pitr: %w", err)
 	}
 	if a.OnGap != nil {
 		a.OnGap(g)

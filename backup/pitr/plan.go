@@ -48,8 +48,7 @@ func Plan(ctx context.Context, st storage.Storage, rs string, until time.Time) (
 			break // covered
 		}
 		if reached.Before(se.After) {
-			return nil, nil, fmt.Errorf("%w: the oplog archive of %s has a gap after %s (%s): restore at most to that time",
-				ErrNotCovered, rs, reached, reachedWall.Format(time.RFC3339))
+			return nil, nil, gapError(ctx, st, rs, reached, reachedWall)
 		}
 		s, err := catalog.LoadSlice(ctx, st, se.Record)
 		if err != nil {
@@ -63,4 +62,21 @@ func Plan(ctx context.Context, st storage.Storage, rs string, until time.Time) (
 			ErrNotCovered, rs, reachedWall.Format(time.RFC3339Nano), until.Format(time.RFC3339Nano))
 	}
 	return base, chain, nil
+}
+
+// gapError says that the archive stops being continuous after reached,
+// naming the recorded gap there when there is one.
+func gapError(ctx context.Context, st storage.Storage, rs string, reached manifest.Timestamp, wall time.Time) error {
+	gaps, err := catalog.Gaps(ctx, st, rs)
+	if err != nil {
+		return err
+	}
+	for _, g := range gaps {
+		if !reached.Before(g.Gap.After) && reached.Before(g.Gap.Before) {
+			return fmt.Errorf("%w: the oplog archive of %s has a gap from %s to %s (%s, recorded in %s: %s): restore at most to %s",
+				ErrNotCovered, rs, g.Gap.After, g.Gap.Before, g.Gap.Detected.Format(time.RFC3339), storage.Where(st, g.Key), g.Gap.Reason, wall.Format(time.RFC3339))
+		}
+	}
+	return fmt.Errorf("%w: the oplog archive of %s has a gap after %s (%s): restore at most to that time",
+		ErrNotCovered, rs, reached, wall.Format(time.RFC3339))
 }

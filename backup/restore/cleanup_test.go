@@ -17,7 +17,6 @@ import (
 	"github.com/noscites/citadel/backup/restore"
 	"github.com/noscites/citadel/backup/storage"
 	"github.com/noscites/citadel/backup/storage/fs"
-	"github.com/noscites/citadel/backup/stream"
 	"github.com/noscites/citadel/test/testbed"
 )
 
@@ -28,11 +27,11 @@ func backupWithOplog(t *testing.T, st storage.Storage) *manifest.Manifest {
 	t.Helper()
 	ctx := context.Background()
 	end := time.Now().UTC()
-	w := archive.NewWriter(st, "main", layout.NewID(end), stream.Codec{}, nil, storage.PutOptions{})
+	w := archive.NewWriter(archive.Destination{Storage: st}, "main", layout.NewID(end))
 	m := &manifest.Manifest{Tool: "test", Started: end.Add(-time.Minute), Finished: end}
 	md := &metadata.Metadata{CollectionName: "users", Type: "collection",
 		Indexes: []bson.D{{{Key: "v", Value: 2}, {Key: "key", Value: bson.D{{Key: "_id", Value: 1}}}, {Key: "name", Value: "_id_"}}}}
-	c, err := w.Collection(ctx, "app", "users", md, func(emit archive.Emit) error {
+	c, err := w.Collection(ctx, "app", "users", md, 1, func(emit archive.Emit) error {
 		for i := range 50 {
 			doc, _ := bson.Marshal(bson.D{{Key: "_id", Value: i}, {Key: "name", Value: "u"}})
 			if err := emit(doc); err != nil {

@@ -6,18 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"sync"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/noscites/citadel/backup/archive"
 	"github.com/noscites/citadel/backup/digest"
-	"github.com/noscites/citadel/backup/oplog"
+	"github.com/noscites/citadel/internal/mongoconn"
 )
 
 // maxBatchBytes closes a batch early when its documents are large; with
@@ -77,7 +76,7 @@ func (r *restorer) insert(ctx context.Context, t *target) error {
 		return r.damaged(ctx, key, *t.c.Data, err)
 	}
 	defer docs.Close()
-	in := inserter{db: r.opts.Target.Database(t.db), coll: t.to, bypass: hasValidator(t.md)}
+	in := newInserter(r.opts.Target.Database(t.db), t.to, hasValidator(t.md))
 	writers := cmp.Or(r.opts.Writers, 2)
 	batches := make(chan *batch, writers)
 	var mu sync.Mutex
@@ -152,74 +151,42 @@ func readBatches(ctx context.Context, docs *archive.Docs, size int, out chan<- *
 
 // inserter writes batches of raw documents into one collection.
 type inserter struct {
-	db     *mongo.Database
-	coll   string
-	bypass bool // bypassDocumentValidation: the collection has a validator
+	coll *mongo.Collection // with w:majority
+	opts *options.InsertManyOptionsBuilder
 }
 
-// command builds an unordered w:majority insert of docs. The documents go
-// into it byte for byte: nothing decodes or re-encodes them.
-func (in inserter) command(docs []bson.Raw) bson.Raw {
-	size := 128 + len(in.coll)
-	for _, d := range docs {
-		size += len(d) + 8
+func newInserter(db *mongo.Database, coll string, bypass bool) inserter {
+	c := db.Collection(coll, options.Collection().SetWriteConcern(writeconcern.Majority()))
+	o := options.InsertMany().SetOrdered(false)
+	if bypass { // the collection has a validator: restore what was dumped
+		o.SetBypassDocumentValidation(true)
 	}
-	idx, cmd := bsoncore.AppendDocumentStart(make([]byte, 0, size))
-	cmd = bsoncore.AppendStringElement(cmd, "insert", in.coll)
-	aidx, cmd := bsoncore.AppendArrayElementStart(cmd, "documents")
-	for i, d := range docs {
-		cmd = bsoncore.AppendDocumentElement(cmd, strconv.Itoa(i), d)
-	}
-	cmd, _ = bsoncore.AppendArrayEnd(cmd, aidx)
-	cmd = bsoncore.AppendBooleanElement(cmd, "ordered", false)
-	if in.bypass {
-		cmd = bsoncore.AppendBooleanElement(cmd, "bypassDocumentValidation", true)
-	}
-	widx, cmd := bsoncore.AppendDocumentElementStart(cmd, "writeConcern")
-	cmd = bsoncore.AppendStringElement(cmd, "w", "majority")
-	cmd, _ = bsoncore.AppendDocumentEnd(cmd, widx)
-	cmd, _ = bsoncore.AppendDocumentEnd(cmd, idx)
-	return cmd
+	return inserter{coll: c, opts: o}
 }
 
-// insert inserts one batch, retrying after transient failures (a closed
-// connection, an election); on a retry, duplicate keys are the documents
-// the failed attempt already wrote. Success means the server counted
-// every document of the batch as inserted and majority-committed.
+// insert inserts one batch with the driver's bulk insert: unordered,
+// w:majority, a retryable write (so an election during the batch is
+// retried by the driver with the same transaction number), and the raw
+// documents sent as read from the backup, never decoded or re-encoded
+// (each has its _id). Longer outages are ridden out by the one retry
+// policy; on a retry, duplicate keys are the documents a failed attempt
+// already wrote. Success means every document of the batch is inserted
+// and majority-committed.
 func (in inserter) insert(ctx context.Context, docs []bson.Raw) error {
-	cmd := in.command(docs)
-	for attempt := 0; ; attempt++ {
-		n, err := in.run(ctx, cmd)
+	batch := make([]any, len(docs))
+	for i, d := range docs {
+		batch[i] = d
+	}
+	return mongoconn.DefaultRetry().Do(ctx, func(attempt int) error {
+		_, err := in.coll.InsertMany(ctx, batch, in.opts)
 		switch {
-		case err == nil && n == int64(len(docs)):
+		case err == nil, attempt > 0 && onlyDuplicates(err):
 			return nil
-		case err == nil:
-			return fmt.Errorf("insert into %s: the server acknowledged %d of %d documents and reported no error", in.coll, n, len(docs))
-		case attempt > 0 && onlyDuplicates(err):
-			return nil
-		case !oplog.Transient(err) || attempt >= 5:
-			return fmt.Errorf("insert into %s: %w", in.coll, err)
+		case mongoconn.Transient(err):
+			return err
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Duration(attempt+1) * 500 * time.Millisecond):
-		}
-	}
-}
-
-// run sends the command and returns the server's count of inserted
-// documents.
-func (in inserter) run(ctx context.Context, cmd bson.Raw) (int64, error) {
-	raw, err := in.db.RunCommand(ctx, cmd).Raw()
-	if err != nil {
-		return 0, err
-	}
-	n, ok := raw.Lookup("n").AsInt64OK()
-	if !ok {
-		return 0, fmt.Errorf("insert into %s: no count in the reply %s", in.coll, raw)
-	}
-	return n, nil
+		return fmt.Errorf("insert into %s: %w", in.coll.Name(), err)
+	})
 }
 
 func onlyDuplicates(err error) bool {

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/noscites/citadel/backup/snapshot"
+	"github.com/noscites/citadel/backup/layout"
 	"github.com/noscites/citadel/internal/fault"
 )
 
@@ -66,10 +66,10 @@ func compile(p string) (*regexp.Regexp, error) {
 }
 
 // Map returns the target namespace of ns, or false when ns is not restored.
-// System namespaces (see snapshot.Skipped) are never restored by replay.
+// System namespaces (see layout.Skipped) are never restored by replay.
 func (n *Namespaces) Map(ns string) (string, bool) {
 	db, coll, ok := strings.Cut(ns, ".")
-	if !ok || snapshot.Skipped(db, coll, false) {
+	if !ok || layout.Skipped(db, coll, false) {
 		return "", false
 	}
 	if len(n.include) > 0 {

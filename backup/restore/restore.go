@@ -20,10 +20,10 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/noscites/citadel/backup/digest"
+	"github.com/noscites/citadel/backup/layout"
 	"github.com/noscites/citadel/backup/manifest"
 	"github.com/noscites/citadel/backup/metadata"
 	"github.com/noscites/citadel/backup/progress"
-	"github.com/noscites/citadel/backup/snapshot"
 	"github.com/noscites/citadel/backup/storage"
 	"github.com/noscites/citadel/backup/stream"
 )
@@ -201,7 +201,7 @@ func (r *restorer) plan() ([]*target, error) {
 	var out []*target
 	var held, selected []string
 	for _, c := range m.Collections {
-		if db, coll, _ := strings.Cut(c.Namespace(), "."); !snapshot.Skipped(db, coll, false) {
+		if db, coll, _ := strings.Cut(c.Namespace(), "."); !layout.Skipped(db, coll, false) {
 			held = append(held, c.Namespace())
 		}
 		to, ok := r.opts.Namespaces.Map(c.Namespace())

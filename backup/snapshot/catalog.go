@@ -4,43 +4,24 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"strings"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/noscites/citadel/backup/layout"
 	"github.com/noscites/citadel/backup/metadata"
-	"github.com/noscites/citadel/backup/oplog"
+	"github.com/noscites/citadel/internal/mongoconn"
 )
 
-// Skipped reports whether a namespace is left out of backups unless system
-// collections are asked for: the local and config databases, admin's system
-// collections, and system.profile / system.views anywhere (views are kept
-// through their own metadata).
-func Skipped(db, coll string, includeSystem bool) bool {
-	if coll == "system.profile" || coll == "system.views" || strings.HasPrefix(coll, "system.buckets.") {
-		return true
-	}
-	if includeSystem {
-		return db == "local" // a member's own state: never restorable elsewhere
-	}
-	return db == "local" || db == "config" || db == "admin" && strings.HasPrefix(coll, "system.")
-}
-
 func listCollections(ctx context.Context, c *mongo.Client, includeSystem bool) ([]collection, error) {
-	for attempt := 0; ; attempt++ {
-		out, err := listAll(ctx, c, includeSystem)
-		if err == nil || !oplog.Transient(err) || attempt >= 3 {
-			return out, err
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(time.Duration(attempt+1) * time.Second):
-		}
-	}
+	var out []collection
+	err := mongoconn.DefaultRetry().Do(ctx, func(int) error {
+		var err error
+		out, err = listAll(ctx, c, includeSystem)
+		return err
+	})
+	return out, err
 }
 
 func listAll(ctx context.Context, c *mongo.Client, includeSystem bool) ([]collection, error) {
@@ -68,7 +49,7 @@ func listAll(ctx context.Context, c *mongo.Client, includeSystem bool) ([]collec
 			if kind == "" {
 				kind = "collection"
 			}
-			if Skipped(db, name, includeSystem) {
+			if layout.Skipped(db, name, includeSystem) {
 				continue
 			}
 			if kind != "collection" && kind != "view" {

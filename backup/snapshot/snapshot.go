@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -26,16 +28,13 @@ import (
 	"github.com/noscites/citadel/backup/metadata"
 	"github.com/noscites/citadel/backup/oplog"
 	"github.com/noscites/citadel/backup/progress"
-	"github.com/noscites/citadel/backup/storage"
-	"github.com/noscites/citadel/backup/stream"
+	"github.com/noscites/citadel/internal/mongoconn"
 )
 
 // Options configure one snapshot.
 type Options struct {
-	Storage    storage.Storage
-	Codec      stream.Codec
-	Recipients []string // text of Codec.Recipients, for the manifest
-	Put        storage.PutOptions
+	// Dest is where the backup's objects go.
+	Dest archive.Destination
 	// Source describes the member the client is connected to (host, site…);
 	// the state is filled from hello.
 	Source manifest.Source
@@ -48,6 +47,14 @@ type Options struct {
 	Logger        *slog.Logger
 	// EndTimeout bounds the wait for the tailer to reach the final optime.
 	EndTimeout time.Duration
+	// Threads, when positive, is how many goroutines compress each
+	// collection; 0 chooses from each collection's share of the documents
+	// (see threadsFor).
+	Threads int
+	// BeforeCommit, when set, is called right before the manifest is
+	// written; an error abandons the backup uncommitted (the coordinator
+	// checks its fencing token here).
+	BeforeCommit func(ctx context.Context, m *manifest.Manifest) error
 }
 
 // Run backs up the replica set through client, which must be connected
@@ -73,7 +80,7 @@ func Run(ctx context.Context, client *mongo.Client, opts Options) (*manifest.Man
 		m.Source.Host = pos.Me
 	}
 	m.Source.ServerVersion = serverVersion(ctx, client)
-	w := archive.NewWriter(opts.Storage, pos.SetName, id, opts.Codec, opts.Recipients, opts.Put)
+	w := archive.NewWriter(opts.Dest, pos.SetName, id)
 	log.Info("backup started", "start", pos.Last.TS)
 
 	tail := newTailer(client, pos.Last.TS, cmp.Or(opts.EndTimeout, time.Minute))
@@ -105,6 +112,11 @@ func Run(ctx context.Context, client *mongo.Client, opts Options) (*manifest.Man
 	}
 	if m.Oplog.Entries > 0 {
 		m.End.TS = m.Oplog.Last // the tailer stopped exactly at the end entry
+	}
+	if opts.BeforeCommit != nil {
+		if err := opts.BeforeCommit(ctx, m); err != nil {
+			return nil, fmt.Errorf("backup %s of %s not committed: %w", id, pos.SetName, err)
+		}
 	}
 	if err := w.Commit(ctx, m); err != nil {
 		return nil, err
@@ -203,33 +215,55 @@ func Dump(ctx context.Context, c *mongo.Client, w *archive.Writer, opts Options,
 	if err != nil {
 		return nil, err
 	}
+	counts := make([]int64, len(colls))
 	var estimate int64
-	for _, cl := range colls {
+	for i, cl := range colls {
 		if cl.kind == "collection" {
-			n, _ := c.Database(cl.db).Collection(cl.name).EstimatedDocumentCount(ctx)
-			estimate += n
+			counts[i], _ = c.Database(cl.db).Collection(cl.name).EstimatedDocumentCount(ctx)
+			estimate += counts[i]
 		}
 	}
 	opts.Progress.AddCollections(len(colls), estimate)
+	workers := cmp.Or(opts.Parallelism, 4)
+	// The largest first: the longest dump starts at once, and its
+	// compressor gets the threads the others will not need.
+	order := make([]int, len(colls))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(counts[b], counts[a]) })
 	out := make([]manifest.Collection, len(colls))
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(cmp.Or(opts.Parallelism, 4))
-	for i, cl := range colls {
+	g.SetLimit(workers)
+	for _, i := range order {
+		cl := colls[i]
+		threads := cmp.Or(opts.Threads, threadsFor(counts[i], estimate, workers))
 		g.Go(func() error {
-			mc, err := dumpOne(gctx, c, w, cl, opts.Progress)
+			mc, err := dumpOne(gctx, c, w, cl, threads, opts.Progress)
 			if err != nil {
 				return err
 			}
 			out[i] = mc
 			opts.Progress.CollectionDone()
-			log.Debug("collection dumped", "ns", cl.db+"."+cl.name, "documents", mc.Documents)
+			log.Debug("collection dumped", "ns", cl.db+"."+cl.name, "documents", mc.Documents, "threads", threads)
 			return nil
 		})
 	}
 	return out, g.Wait()
 }
 
-func dumpOne(ctx context.Context, c *mongo.Client, w *archive.Writer, cl collection, tr *progress.Tracker) (manifest.Collection, error) {
+// threadsFor gives a collection compressor threads in proportion to its
+// share of the documents: with one large collection and small ones, the
+// large one is compressed by every worker's share of the cores instead of
+// one; with collections of similar sizes, each gets one.
+func threadsFor(docs, total int64, workers int) int {
+	if total <= 0 || docs <= 0 {
+		return 1
+	}
+	return int(min(max(int64(math.Round(float64(docs)*float64(workers)/float64(total))), 1), int64(workers)))
+}
+
+func dumpOne(ctx context.Context, c *mongo.Client, w *archive.Writer, cl collection, threads int, tr *progress.Tracker) (manifest.Collection, error) {
 	md, err := collectionMetadata(ctx, c, cl)
 	if err != nil {
 		return manifest.Collection{}, err
@@ -237,22 +271,18 @@ func dumpOne(ctx context.Context, c *mongo.Client, w *archive.Writer, cl collect
 	if cl.kind == "view" {
 		return w.View(ctx, cl.db, cl.name, md)
 	}
-	for attempt := 0; ; attempt++ { // a closed connection restarts the collection
-		mc, err := dumpData(ctx, c, w, cl, md, tr)
-		if err == nil || !oplog.Transient(err) || attempt >= 3 {
-			return mc, err
-		}
-		select {
-		case <-ctx.Done():
-			return mc, ctx.Err()
-		case <-time.After(time.Duration(attempt+1) * time.Second):
-		}
-	}
+	var mc manifest.Collection
+	err = mongoconn.DefaultRetry().Do(ctx, func(int) error { // a closed connection restarts the collection
+		var err error
+		mc, err = dumpData(ctx, c, w, cl, md, threads, tr)
+		return err
+	})
+	return mc, err
 }
 
-func dumpData(ctx context.Context, c *mongo.Client, w *archive.Writer, cl collection, md *metadata.Metadata, tr *progress.Tracker) (manifest.Collection, error) {
+func dumpData(ctx context.Context, c *mongo.Client, w *archive.Writer, cl collection, md *metadata.Metadata, threads int, tr *progress.Tracker) (manifest.Collection, error) {
 	coll := c.Database(cl.db).Collection(cl.name)
-	return w.Collection(ctx, cl.db, cl.name, md, func(emit archive.Emit) error {
+	return w.Collection(ctx, cl.db, cl.name, md, threads, func(emit archive.Emit) error {
 		cur, err := coll.Find(ctx, bson.D{}, options.Find().SetBatchSize(2000))
 		if err != nil {
 			return fmt.Errorf("find: %w", err)

@@ -31,6 +31,10 @@ type Codec struct {
 	Compression string // Zstd (default) or None
 	Level       int    // 1 fastest … 4 best; 0 is 2
 	Recipients  []age.Recipient
+	// Threads is how many goroutines compress one object (0 or 1: one).
+	// More help only when fewer objects are written at once than there
+	// are cores: a backup dominated by one large collection.
+	Threads int
 }
 
 // Encrypted reports whether objects are encrypted.

@@ -57,7 +57,7 @@ func NewWriter(dst io.Writer, c Codec, compressible bool) (*Writer, error) {
 		cur = aw
 	}
 	if compressible && c.Compressed() {
-		zw, err := zstd.NewWriter(cur, zstd.WithEncoderLevel(c.zstdLevel()), zstd.WithEncoderConcurrency(1))
+		zw, err := zstd.NewWriter(cur, zstd.WithEncoderLevel(c.zstdLevel()), zstd.WithEncoderConcurrency(max(1, c.Threads)))
 		if err != nil {
 			return nil, fmt.Errorf("start zstd: %w", err)
 		}

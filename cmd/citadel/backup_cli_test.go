@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/noscites/citadel/backup/backuptest"
+	"github.com/noscites/citadel/backup/jobs"
 	"github.com/noscites/citadel/backup/layout"
 	"github.com/noscites/citadel/backup/manifest"
 	"github.com/noscites/citadel/backup/storage/fs"
@@ -40,7 +41,7 @@ func TestBackupCommandsWithoutConfig(t *testing.T) {
 	noConfig := filepath.Join(t.TempDir(), "absent.yaml")
 
 	code, out, errOut := runCLI(t, "", "-c", noConfig, "-o", "json", "backup", "list", "--from", dir)
-	var list []summary
+	var list []jobs.Summary
 	if code != 0 || json.Unmarshal([]byte(out), &list) != nil || len(list) != 1 || list[0].ID != m.ID {
 		t.Fatalf("list: exit %d\n%s\n%s", code, out, errOut)
 	}

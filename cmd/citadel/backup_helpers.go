@@ -4,18 +4,15 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
-	"github.com/noscites/citadel/backup"
+	"github.com/noscites/citadel/backup/jobs"
 	"github.com/noscites/citadel/backup/progress"
-	"github.com/noscites/citadel/backup/storage"
 	"github.com/noscites/citadel/config"
-	"github.com/noscites/citadel/internal/fault"
 )
 
 // Flags shared by the backup and restore commands.
@@ -29,84 +26,31 @@ var (
 
 // loadConfig reads the configuration file named by --config.
 func (e *env) loadConfig(c *cli.Context) (*config.Config, error) {
-	return config.Load(c.String("config"))
+	return config.Load(c.String("config"), e.stdin)
 }
 
-// pickBackup chooses a backups[] entry by name or by --rs/--storage.
-func pickBackup(cfg *config.Config, name, rs, st string) (*config.Backup, error) {
-	if name != "" {
-		if b := cfg.Backup(name); b != nil {
-			return b, nil
-		}
-		return nil, fault.Usage(fmt.Sprintf("no backup named %q in %s", name, cfg.File))
-	}
-	var found []*config.Backup
-	for i := range cfg.Backups {
-		b := &cfg.Backups[i]
-		if (rs == "" || b.ReplicaSet == rs) && (st == "" || b.Storage == st) {
-			found = append(found, b)
-		}
-	}
-	switch len(found) {
-	case 1:
-		return found[0], nil
-	case 0:
-		return nil, fault.Usage(fmt.Sprintf("no backup configuration in %s matches (rs %q, storage %q)", cfg.File, rs, st))
-	}
-	names := make([]string, len(found))
-	for i, b := range found {
-		names[i] = b.Name
-	}
-	return nil, fault.Usage("several backup configurations match: name one with --backup (" + strings.Join(names, ", ") + ")")
-}
-
-// location is where a command reads backups from.
-type location struct {
-	st     storage.Storage
-	rs     string         // replica set asked for ("" when unknown)
-	cfg    *config.Config // nil with --from and no config file
-	backup *config.Backup // nil when not resolved from the config
-}
-
-// readLocation resolves --from, or --storage, or the backup configuration.
-func (e *env) readLocation(c *cli.Context) (*location, error) {
-	loc := &location{rs: c.String("rs")}
-	if from := c.String("from"); from != "" {
-		st, err := backup.OpenLocation(from)
-		if err != nil {
-			return nil, err
-		}
-		loc.st = st
-		if cfg, err := e.loadConfig(c); err == nil { // optional: identity_file, names
-			loc.cfg = cfg
-		}
-		return loc, nil
-	}
+// jobEnv is the environment of a backup job: the configuration (required
+// when needed is set; otherwise loaded when it can be, as with --from),
+// the logger, the audit trail and the tool's name.
+func (e *env) jobEnv(c *cli.Context, needed bool) (jobs.Env, error) {
 	cfg, err := e.loadConfig(c)
+	if err != nil {
+		if needed {
+			return jobs.Env{}, err
+		}
+		cfg = nil
+	}
+	return jobs.Env{Config: cfg, Log: e.log, Audit: e.auditTrail(cfg), Tool: "citadel " + version}, nil
+}
+
+// locate resolves where a read command reads backups: --from (the
+// configuration then optional), --storage, or the backup configuration.
+func (e *env) locate(c *cli.Context) (*jobs.Location, error) {
+	env, err := e.jobEnv(c, c.String("from") == "")
 	if err != nil {
 		return nil, err
 	}
-	loc.cfg = cfg
-	name := c.String("storage")
-	if b, err := pickBackup(cfg, c.String("backup"), loc.rs, name); err == nil {
-		loc.backup = b
-		if name == "" {
-			name = b.Storage
-		}
-		if loc.rs == "" {
-			loc.rs = b.ReplicaSet
-		}
-	} else if name == "" {
-		return nil, err
-	}
-	sc := cfg.Storage(name)
-	if sc == nil {
-		return nil, fault.Usage(fmt.Sprintf("no storage named %q in %s", name, cfg.File))
-	}
-	if loc.st, err = backup.OpenStorage(sc); err != nil {
-		return nil, err
-	}
-	return loc, nil
+	return jobs.Locate(env, jobs.LocateRequest{From: c.String("from"), Storage: c.String("storage"), Backup: c.String("backup"), ReplicaSet: c.String("rs")})
 }
 
 // showProgress draws a bar on a terminal (stderr) until the returned stop

@@ -6,9 +6,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/noscites/citadel/backup"
 	"github.com/noscites/citadel/backup/catalog"
-	"github.com/noscites/citadel/config"
+	"github.com/noscites/citadel/backup/jobs"
+	"github.com/noscites/citadel/backup/progress"
 	"github.com/noscites/citadel/internal/fault"
 )
 
@@ -18,48 +18,15 @@ func (e *env) backupPrune(c *cli.Context) error {
 	if err := requireArgs(c, 0, 0, "[--dry-run] [--backup NAME]"); err != nil {
 		return err
 	}
-	cfg, err := e.loadConfig(c)
+	env, err := e.jobEnv(c, true)
 	if err != nil {
 		return err
 	}
-	var jobs []*config.Backup
-	if name := c.String("backup"); name != "" {
-		b, err := pickBackup(cfg, name, "", "")
-		if err != nil {
-			return err
-		}
-		jobs = append(jobs, b)
-	} else {
-		for i := range cfg.Backups {
-			jobs = append(jobs, &cfg.Backups[i])
-		}
-	}
-	var results []catalog.PruneResult
-	for _, b := range jobs {
-		pol, err := backup.Policy(b)
-		if err != nil {
-			return err
-		}
-		for _, name := range append([]string{b.Storage}, b.CopyTo...) {
-			sc := cfg.Storage(name)
-			if sc == nil {
-				return fault.Usage(fmt.Sprintf("backup %s: unknown storage %q", b.Name, name))
-			}
-			st, err := backup.OpenStorage(sc)
-			if err != nil {
-				return err
-			}
-			res, err := catalog.Prune(c.Context, st, b.ReplicaSet, catalog.PruneOptions{Policy: pol, DryRun: c.Bool("dry-run"), Now: time.Now()})
-			if err != nil {
-				return err
-			}
-			results = append(results, res)
-		}
+	results, err := jobs.Prune(c.Context, env, jobs.PruneRequest{Job: c.String("backup"), DryRun: c.Bool("dry-run")})
+	if err != nil {
+		return err
 	}
 	if e.json {
-		if results == nil {
-			results = []catalog.PruneResult{}
-		}
 		return printJSON(e.stdout, results)
 	}
 	for _, r := range results {
@@ -94,25 +61,21 @@ func (e *env) printPrune(r catalog.PruneResult) {
 }
 
 func (e *env) backupCopy(c *cli.Context) error {
-	loc, m, err := e.openBackup(c)
+	loc, id, err := e.backupID(c)
 	if err != nil {
 		return err
 	}
-	if c.String("to") == "" {
-		return fault.Usage("backup copy: --to STORAGE is required")
-	}
-	if loc.cfg == nil {
+	if loc.Config == nil {
 		return fault.Usage("backup copy --to names a configured storage: give --config")
 	}
-	sc := loc.cfg.Storage(c.String("to"))
-	if sc == nil {
-		return fault.Usage(fmt.Sprintf("no storage named %q in %s", c.String("to"), loc.cfg.File))
-	}
-	dst, err := backup.OpenStorage(sc)
+	env, err := e.jobEnv(c, true)
 	if err != nil {
 		return err
 	}
-	res, err := catalog.Copy(c.Context, loc.st, dst, m, catalog.CopyOptions{Put: backup.PutOptions(sc, time.Now())})
+	env.Progress = progress.New()
+	stop := e.showProgress(c.Context, env.Progress, "copy")
+	res, err := jobs.Copy(c.Context, env, jobs.CopyRequest{Location: loc, ID: id, To: c.String("to")})
+	stop()
 	if err != nil {
 		return err
 	}
@@ -120,9 +83,21 @@ func (e *env) backupCopy(c *cli.Context) error {
 		return printJSON(e.stdout, res)
 	}
 	if res.AlreadyPresent {
-		fmt.Fprintf(e.stdout, "backup %s already in %s and verified\n", m.ID, dst)
+		fmt.Fprintf(e.stdout, "backup %s already in %s and verified%s\n", res.ID, res.To, historyNote(res.History))
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "backup %s copied to %s and verified on arrival: %d objects, %s\n", m.ID, dst, res.Objects, humanBytes(res.Bytes))
+	fmt.Fprintf(e.stdout, "backup %s copied to %s and verified on arrival: %d objects, %s%s\n", res.ID, res.To, res.Objects, humanBytes(res.Bytes), historyNote(res.History))
 	return nil
+}
+
+// historyNote says what PITR history a copy brought along.
+func historyNote(h *catalog.HistoryResult) string {
+	if h == nil || h.Slices+h.SlicesPresent+h.Gaps == 0 {
+		return ""
+	}
+	s := fmt.Sprintf("; oplog slices: %d copied, %d already there", h.Slices, h.SlicesPresent)
+	if h.Gaps > 0 {
+		s += fmt.Sprintf(", %d gap records", h.Gaps)
+	}
+	return s
 }

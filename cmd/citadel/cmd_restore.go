@@ -4,18 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v2"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/noscites/citadel/backup"
-	"github.com/noscites/citadel/backup/catalog"
-	"github.com/noscites/citadel/backup/manifest"
-	"github.com/noscites/citadel/backup/pitr"
+	"github.com/noscites/citadel/backup/jobs"
 	"github.com/noscites/citadel/backup/progress"
 	"github.com/noscites/citadel/backup/restore"
 	"github.com/noscites/citadel/internal/fault"
@@ -60,34 +54,17 @@ func (e *env) restore(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	ns, err := restore.NewNamespaces(c.StringSlice("ns-include"), c.String("ns-from"), c.String("ns-to"))
+	loc, err := e.locate(c)
 	if err != nil {
 		return err
 	}
-	loc, err := e.readLocation(c)
-	if err != nil {
-		return err
-	}
-	m, slices, err := e.restoreSource(c, loc, until)
-	if err != nil {
-		return err
-	}
-	ids, err := backup.Identities(c.String("identity"), loc.backup)
-	if err != nil {
-		return err
-	}
-	if m.Encrypted() && len(ids) == 0 {
-		return fault.Usage(fmt.Sprintf("backup %s is encrypted: give the age identity file with --identity FILE", m.ID))
-	}
-	target, err := e.restoreTarget(c, loc)
-	if err != nil {
-		return err
-	}
-	defer target.Disconnect(context.WithoutCancel(c.Context))
-	tr := progress.New()
-	stop := e.showProgress(c.Context, tr, "restore")
-	rep, err := restore.Run(c.Context, restore.Options{Storage: loc.st, Manifest: m, Identities: ids, Target: target, Namespaces: ns,
-		Drop: c.Bool("drop"), ConfirmDrop: e.confirmDrop(c), SkipPrecheck: c.Bool("skip-precheck"), ReadBack: c.Bool("read-back"), Slices: slices, Until: until, Parallelism: c.Int("parallelism"), Progress: tr, Logger: e.log.With("cmd", "restore")})
+	env, _ := e.jobEnv(c, false)
+	env.Progress = progress.New()
+	stop := e.showProgress(c.Context, env.Progress, "restore")
+	rep, err := jobs.Restore(c.Context, env, jobs.RestoreRequest{Location: loc, ID: c.Args().First(), Until: until,
+		ToReplicaSet: c.String("to-rs"), ToURI: c.String("to-uri"), Include: c.StringSlice("ns-include"), From: c.String("ns-from"),
+		To: c.String("ns-to"), Drop: c.Bool("drop"), ConfirmDrop: e.confirmDrop(c), SkipPrecheck: c.Bool("skip-precheck"),
+		ReadBack: c.Bool("read-back"), Parallelism: c.Int("parallelism"), Identity: c.String("identity")})
 	stop()
 	if err != nil {
 		return err
@@ -149,53 +126,4 @@ func parseUntil(s string) (time.Time, error) {
 		return t, fault.Usage(fmt.Sprintf("--until %q: write an RFC 3339 time such as 2026-03-01T14:30:00+01:00", s))
 	}
 	return t, nil
-}
-
-// restoreSource picks the backup, and with --until the PITR chain.
-func (e *env) restoreSource(c *cli.Context, loc *location, until time.Time) (*manifest.Manifest, []*manifest.Slice, error) {
-	id := c.Args().First()
-	if until.IsZero() {
-		m, err := catalog.Find(c.Context, loc.st, loc.rs, id)
-		return m, nil, err
-	}
-	if id != "latest" {
-		return nil, nil, fault.Usage("with --until, restore picks the backup itself: write `citadel restore latest --until TIME`")
-	}
-	rs := loc.rs
-	if rs == "" {
-		sets, err := catalog.ReplicaSets(c.Context, loc.st)
-		if err != nil {
-			return nil, nil, err
-		}
-		if len(sets) != 1 {
-			return nil, nil, fault.Usage("name the replica set with --rs: the storage holds " + strings.Join(sets, ", "))
-		}
-		rs = sets[0]
-	}
-	return pitr.Plan(c.Context, loc.st, rs, until)
-}
-
-// restoreTarget connects to --to-uri or a configured --to-rs.
-func (e *env) restoreTarget(c *cli.Context, loc *location) (*mongo.Client, error) {
-	uri, rsName := c.String("to-uri"), c.String("to-rs")
-	switch {
-	case uri != "" && rsName != "":
-		return nil, fault.Usage("give --to-rs or --to-uri, not both")
-	case uri != "":
-		client, err := mongo.Connect(options.Client().ApplyURI(uri).SetAppName("citadel restore"))
-		if err != nil {
-			return nil, fmt.Errorf("connect to the restore target: %w", err)
-		}
-		return client, nil
-	case rsName != "":
-		if loc.cfg == nil {
-			return nil, fault.Usage("--to-rs needs the configuration file (--config); without one use --to-uri")
-		}
-		rs := loc.cfg.ReplicaSet(rsName)
-		if rs == nil {
-			return nil, fault.Usage(fmt.Sprintf("no replica set named %q in %s", rsName, loc.cfg.File))
-		}
-		return backup.ConnectSet(loc.cfg, rs)
-	}
-	return nil, fault.Usage("restore needs a target: --to-rs NAME or --to-uri URI")
 }
