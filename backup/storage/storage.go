@@ -32,6 +32,9 @@ var (
 	ErrInvalidKey = errors.New("invalid object key")
 	// ErrUnsupported means the backend does not have the feature asked for.
 	ErrUnsupported = errors.New("not supported by this storage")
+	// ErrNoBucket means the storage's bucket does not exist: nothing can
+	// be stored or found until `citadel storage init` creates it.
+	ErrNoBucket = errors.New("bucket does not exist")
 )
 
 // Info describes a stored object.

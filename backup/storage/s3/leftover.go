@@ -44,7 +44,7 @@ func (s *Storage) leftovers(ctx context.Context, prefix string) ([]storage.Lefto
 	var out []storage.Leftover
 	for u := range s.client.ListIncompleteUploads(ctx, s.bucket, "", true) {
 		if u.Err != nil {
-			return nil, fmt.Errorf("list incomplete uploads under %s: %w", storage.Where(s, prefix), u.Err)
+			return nil, fmt.Errorf("list incomplete uploads under %s: %w", storage.Where(s, prefix), s.classify(u.Err))
 		}
 		if !strings.HasPrefix(u.Key, s.prefix+prefix) {
 			continue

@@ -113,13 +113,13 @@ func transport(cfg Config) (http.RoundTripper, error) {
 func (s *Storage) CreateBucket(ctx context.Context, objectLock bool) error {
 	ok, err := s.client.BucketExists(ctx, s.bucket)
 	if err != nil {
-		return fmt.Errorf("check bucket %s on %s: %w", s.bucket, s.endpoint, err)
+		return fmt.Errorf("check bucket %s on %s: %w", s.bucket, s.endpoint, s.classify(err))
 	}
 	if ok {
 		return nil
 	}
 	if err := s.client.MakeBucket(ctx, s.bucket, minio.MakeBucketOptions{ObjectLocking: objectLock}); err != nil {
-		return fmt.Errorf("create bucket %s on %s: %w", s.bucket, s.endpoint, err)
+		return fmt.Errorf("create bucket %s on %s: %w", s.bucket, s.endpoint, s.classify(err))
 	}
 	return nil
 }
@@ -275,7 +275,7 @@ func (s *Storage) List(ctx context.Context, prefix string) iter.Seq2[storage.Inf
 		defer cancel() // stops minio-go's listing goroutine on early exit
 		for oi := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: s.prefix + prefix, Recursive: true}) {
 			if oi.Err != nil {
-				yield(storage.Info{}, fmt.Errorf("list %s: %w", storage.Where(s, prefix), oi.Err))
+				yield(storage.Info{}, fmt.Errorf("list %s: %w", storage.Where(s, prefix), s.classify(oi.Err)))
 				return
 			}
 			info := storage.Info{Key: strings.TrimPrefix(oi.Key, s.prefix), Size: oi.Size, Modified: oi.LastModified}
@@ -313,8 +313,10 @@ func (s *Storage) Delete(ctx context.Context, key string) error {
 }
 
 func (s *Storage) wrap(verb, key string, err error) error {
-	resp := minio.ToErrorResponse(err)
+	resp := response(err)
 	switch {
+	case resp.Code == minio.NoSuchBucket:
+		return fmt.Errorf("%s %s: %w", verb, storage.Where(s, key), s.classify(err))
 	case resp.Code == minio.NoSuchKey || resp.StatusCode == http.StatusNotFound && resp.Code != minio.NoSuchBucket:
 		return fmt.Errorf("%s %s: %w", verb, storage.Where(s, key), storage.ErrNotFound)
 	case locked(resp):
