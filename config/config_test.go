@@ -147,3 +147,23 @@ func TestExampleAuditSection(t *testing.T) {
 		t.Fatalf("audit: %+v", cfg.Audit)
 	}
 }
+
+// TestLoadStdinFromReader: "-" reads the reader Load is given, never the
+// process's own stdin, and names it <stdin>.
+func TestLoadStdinFromReader(t *testing.T) {
+	cfg, err := Load("-", strings.NewReader(base))
+	if err != nil || cfg.File != StdinName || len(cfg.ReplicaSets) != 1 {
+		t.Fatalf("Load(-) = %+v, %v", cfg, err)
+	}
+	_, err = Load("-", strings.NewReader("sites: [\n"))
+	var ce *Error
+	if !errors.As(err, &ce) || !strings.HasPrefix(ce.Problems[0].String(), StdinName+":") {
+		t.Fatalf("a bad stdin: %v", err)
+	}
+	if _, err := Load("-", nil); err == nil {
+		t.Fatal("Load(-) without a reader read something")
+	}
+	if _, err := Load("/nonexistent/citadel.yaml", nil); err == nil || !strings.Contains(err.Error(), "--config FILE") {
+		t.Fatalf("missing file: %v", err)
+	}
+}

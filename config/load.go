@@ -17,13 +17,16 @@ import (
 // MaxFileSize bounds what Load reads; a configuration is never this large.
 const MaxFileSize = 4 << 20
 
-// Load reads, decodes and validates the file at path ("-" reads stdin).
-// On any problem it returns an *Error listing every problem found. A
-// missing file gets a hint naming --config: Load is for the file the
-// global flag names.
-func Load(path string) (*Config, error) {
+// Load reads, decodes and validates the file at path ("-" reads stdin,
+// the reader the caller gives: the command's standard input). On any
+// problem it returns an *Error listing every problem found. A missing file
+// gets a hint naming --config: Load is for the file the global flag names.
+func Load(path string, stdin io.Reader) (*Config, error) {
 	if path == "-" {
-		return Read("-", os.Stdin)
+		if stdin == nil {
+			return nil, fmt.Errorf("read config from stdin: %w: no standard input here; pass --config FILE", os.ErrInvalid)
+		}
+		return Read("-", stdin)
 	}
 	f, err := os.Open(path)
 	if err != nil {

@@ -261,29 +261,6 @@ type DrillTarget struct {
 	URIEnv     string `yaml:"uri_env"`
 }
 
-// Coordinator configures `citadel server` nodes. One file can serve every
-// node: node_id (or --node-id, or CITADEL_NODE_ID) picks this node's entry.
-type Coordinator struct {
-	NodeID    string            `yaml:"node_id"`
-	DataDir   string            `yaml:"data_dir"`
-	Nodes     []CoordinatorNode `yaml:"nodes"`
-	TokenEnv  string            `yaml:"token_env"`
-	TokenFile string            `yaml:"token_file"`
-}
-
-// Token resolves the shared API token.
-func (c *Coordinator) Token() (string, error) {
-	return Secret{Env: c.TokenEnv, File: c.TokenFile}.Resolve()
-}
-
-// CoordinatorNode is one raft voter.
-type CoordinatorNode struct {
-	ID          string `yaml:"id"`
-	Site        string `yaml:"site"`
-	RaftAddress string `yaml:"raft_address"`
-	HTTPAddress string `yaml:"http_address"`
-}
-
 // Ingest says where the dataset loaders write.
 type Ingest struct {
 	ReplicaSet   string  `yaml:"replica_set"`

@@ -178,46 +178,6 @@ func (v *validator) hostPort(path, value, what string) string {
 	return strings.ToLower(host) + ":" + strconv.Itoa(n)
 }
 
-func (v *validator) coordinator() {
-	co := v.c.Coordinator
-	if co == nil {
-		return
-	}
-	v.secret("coordinator", "token", co.TokenEnv, co.TokenFile, true)
-	if co.DataDir == "" {
-		v.ps.at("coordinator.data_dir", "raft keeps its log and snapshots there", "data_dir is missing")
-	}
-	switch n := len(co.Nodes); {
-	case n == 0:
-		v.ps.at("coordinator.nodes", "declare three nodes, ideally one per site plus a witness", "no nodes declared")
-	case n < 3:
-		v.ps.warnAt("coordinator.nodes", "with fewer than three nodes the loss of one stops the schedules", "%d coordinator node(s)", n)
-	case n%2 == 0:
-		v.ps.warnAt("coordinator.nodes", "an odd number of nodes tolerates the same failures with one node less", "even number of coordinator nodes (%d)", n)
-	}
-	ids, addrs := map[string]bool{}, map[string]string{}
-	for i, n := range co.Nodes {
-		p := fmt.Sprintf("coordinator.nodes[%d]", i)
-		v.name(p+".id", n.ID, "node")
-		if ids[n.ID] && n.ID != "" {
-			v.ps.at(p+".id", "", "duplicate node id %q", n.ID)
-		}
-		ids[n.ID] = true
-		v.siteRef(p+".site", n.Site, false)
-		for _, a := range []struct{ key, val string }{{"raft_address", n.RaftAddress}, {"http_address", n.HTTPAddress}} {
-			hp := v.hostPort(p+"."+a.key, a.val, strings.ReplaceAll(a.key, "_", " "))
-			if prev, dup := addrs[hp]; dup && hp != "" {
-				v.ps.at(p+"."+a.key, "", "address %s already used by %s", a.val, prev)
-			} else if hp != "" {
-				addrs[hp] = p + "." + a.key
-			}
-		}
-	}
-	if co.NodeID != "" && !ids[co.NodeID] {
-		v.ps.at("coordinator.node_id", "use the id of one of coordinator.nodes", "node_id %q is not among the nodes", co.NodeID)
-	}
-}
-
 func (v *validator) ingest() {
 	in := v.c.Ingest
 	if in == nil {

@@ -12,12 +12,19 @@ import (
 )
 
 // CronParser is the schedule syntax: five fields or @daily-style descriptors.
-var CronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+func CronParser() cron.Parser {
+	return cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+}
 
-// Location resolves a schedule's time zone ("" is UTC).
+// DefaultTimezone is the zone of a schedule that names none: the
+// association's sites are in France, so "0 2 * * *" is 02:00 in Paris,
+// for the scheduler, retention's day boundaries and everything else.
+const DefaultTimezone = "Europe/Paris"
+
+// Location resolves a schedule's time zone ("" is DefaultTimezone).
 func Location(tz string) (*time.Location, error) {
 	if tz == "" {
-		return time.UTC, nil
+		tz = DefaultTimezone
 	}
 	return time.LoadLocation(tz)
 }
@@ -72,7 +79,7 @@ func (v *validator) s3(p string, s *S3) {
 func (v *validator) schedule(p, expr, tz string) {
 	if expr == "" {
 		v.ps.at(p+".schedule", "write a cron expression such as \"0 2 * * *\" (02:00 every day)", "schedule is missing")
-	} else if _, err := CronParser.Parse(expr); err != nil {
+	} else if _, err := CronParser().Parse(expr); err != nil {
 		v.ps.at(p+".schedule", "five fields: minute hour day-of-month month day-of-week, or @daily, @weekly", "schedule %q does not parse: %v", expr, err)
 	}
 	if tz != "" {

@@ -155,7 +155,7 @@ func (w *world) direct(t *testing.T, name string) *mongo.Client {
 // members while the partition still keeps them from syncing.
 func (w *world) divergenceBeforeHeal(t *testing.T, cfgPath string) {
 	t.Helper()
-	cfg, err := config.Load(cfgPath)
+	cfg, err := config.Load(cfgPath, nil)
 	must(t, err)
 	d, err := cluster.NewDialer(cfg.MongoDB, slog.New(slog.DiscardHandler))
 	must(t, err)

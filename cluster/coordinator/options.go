@@ -64,7 +64,9 @@ type Options struct {
 }
 
 // FromConfig returns the options of node nodeID ("" takes the config's
-// node_id) from the config's coordinator section, with the token resolved.
+// node_id) from the config's coordinator section, with the token resolved:
+// TLS files, scheduler timings and history limits, the config's defaults
+// applied.
 func FromConfig(c *config.Coordinator, nodeID string) (Options, error) {
 	if c == nil {
 		return Options{}, errors.New("coordinator options: the config has no coordinator section: add one (see citadel config example)")
@@ -79,7 +81,16 @@ func FromConfig(c *config.Coordinator, nodeID string) (Options, error) {
 	if err != nil {
 		return Options{}, fmt.Errorf("coordinator options: %w", err)
 	}
-	o := Options{NodeID: nodeID, Nodes: c.Nodes, DataDir: c.DataDir, Token: tok}
+	h := c.History.Or()
+	o := Options{NodeID: nodeID, Nodes: c.Nodes, DataDir: c.DataDir, Token: tok,
+		CatchUpWindow: c.CatchUpWindowOr(), HeartbeatInterval: c.HeartbeatIntervalOr(), LeaseTTL: c.LeaseTTLOr(),
+		MaxAttempts: c.MaxAttemptsOr(), RetryBackoff: c.RetryBackoffOr(),
+		Limits: store.Limits{RunsPerJob: h.RunsPerJob, Audit: h.Audit, Drills: h.Drills}}
+	if t := c.TLS; t != nil && t.Enabled {
+		// cert_key_file holds the certificate and its key in one PEM file,
+		// as in the config's other tls sections.
+		o.TLS = &store.TLSFiles{CAFile: t.CAFile, CertFile: t.CertKeyFile, KeyFile: t.CertKeyFile}
+	}
 	if _, ok := o.self(); !ok {
 		return Options{}, fmt.Errorf("coordinator options: node %q is not among coordinator.nodes", nodeID)
 	}

@@ -38,6 +38,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Name:            "citadel",
 		Usage:           "MongoDB replica sets across two sites, backups you can prove, rehearsed recovery",
 		Version:         version,
+		Reader:          stdin,
 		Writer:          stdout,
 		ErrWriter:       stderr,
 		HideVersion:     true,

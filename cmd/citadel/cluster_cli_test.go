@@ -63,3 +63,12 @@ func TestClusterStatusJSONWhenDown(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 }
+
+// TestConfigFromStdin: --config - reads the command's standard input (the
+// reader run is given), not the process's.
+func TestConfigFromStdin(t *testing.T) {
+	code, out, errOut := runCLI(t, downConfig, "--config", "-", "-o", "json", "cluster", "status")
+	if code != 1 || !strings.Contains(out, `"initiated": null`) || !strings.Contains(errOut, "127.0.0.1:1") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+}

@@ -68,7 +68,7 @@ func (e *env) openCluster(c *cli.Context, required ...string) (*clusterEnv, erro
 			return nil, fault.Usage(fmt.Sprintf("%s needs --%s", commandPath(c), f))
 		}
 	}
-	cfg, err := config.Load(c.String("config"))
+	cfg, err := config.Load(c.String("config"), e.stdin)
 	if err != nil {
 		return nil, err
 	}

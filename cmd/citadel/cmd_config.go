@@ -81,7 +81,7 @@ func (e *env) loadNamed(file string, named bool) (*config.Config, error) {
 		return config.Read(file, e.stdin)
 	}
 	if !named {
-		return config.Load(file)
+		return config.Load(file, e.stdin)
 	}
 	f, err := os.Open(file)
 	if err != nil {

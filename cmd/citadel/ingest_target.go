@@ -54,7 +54,7 @@ func ingestConfig(c *cli.Context, connect bool) (*config.Config, error) {
 			return nil, nil // a direct target needs no config file
 		}
 	}
-	cfg, err := config.Load(path)
+	cfg, err := config.Load(path, c.App.Reader)
 	if err != nil {
 		return nil, err
 	}

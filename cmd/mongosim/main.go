@@ -54,7 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr *os.File) error {
 	if *cfgPath == "" {
 		return errors.New("--config FILE is required")
 	}
-	cfg, err := config.Load(*cfgPath)
+	cfg, err := config.Load(*cfgPath, os.Stdin)
 	if err != nil {
 		return err
 	}

@@ -8,9 +8,6 @@ import (
 	"github.com/robfig/cron/v3"
 )
 
-// DefaultTimezone is the zone of a job that names none.
-const DefaultTimezone = "Europe/Paris"
-
 // Schedule computes a job's slots: the instants it is due. It wraps
 // robfig/cron with two corrections that matter for nightly backups
 // (robfig skips a time that a spring-forward change removes and fires twice
@@ -31,16 +28,13 @@ type Schedule struct {
 }
 
 // ParseSchedule reads a cron expression (the config's syntax: five fields or
-// a descriptor) in the time zone tz ("" is DefaultTimezone).
+// a descriptor) in the time zone tz ("" is config.DefaultTimezone).
 func ParseSchedule(expr, tz string) (*Schedule, error) {
-	if tz == "" {
-		tz = DefaultTimezone
-	}
-	loc, err := time.LoadLocation(tz)
+	loc, err := config.Location(tz)
 	if err != nil {
 		return nil, fmt.Errorf("parse schedule %q: time zone %q: %w", expr, tz, err)
 	}
-	s, err := config.CronParser.Parse(expr)
+	s, err := config.CronParser().Parse(expr)
 	if err != nil {
 		return nil, fmt.Errorf("parse schedule %q: %w", expr, err)
 	}
