@@ -18,6 +18,7 @@ type Config struct {
 	Drills      []Drill      `yaml:"drills"`
 	Coordinator *Coordinator `yaml:"coordinator"`
 	Ingest      *Ingest      `yaml:"ingest"`
+	Quality     *Quality     `yaml:"quality"`
 	Audit       *Audit       `yaml:"audit"`
 
 	// File is the name the configuration was loaded from ("-" for stdin).
@@ -272,6 +273,9 @@ type Ingest struct {
 	// (SuperSmartMarket employee names and emails).
 	PseudonymKeyEnv  string `yaml:"pseudonym_key_env"`
 	PseudonymKeyFile string `yaml:"pseudonym_key_file"`
+	// The Weather Underground stations whose workbooks can be loaded
+	// (empty: the two citadel knows, see WeatherStation).
+	WeatherStations []WeatherStation `yaml:"weather_stations"`
 }
 
 // PseudonymKey resolves the pseudonymisation key ("" when none is named).

@@ -14,6 +14,7 @@ func validate(c *Config, ps *problems) {
 	v := &validator{c: c, ps: ps}
 	v.sites()
 	v.mongodb()
+	v.quality()
 	for i := range c.ReplicaSets {
 		v.replicaSet(i)
 	}
@@ -200,6 +201,7 @@ func (v *validator) ingest() {
 	if in.BatchSize < 0 || in.Workers < 0 {
 		v.ps.at("ingest", "", "batch_size and workers cannot be negative")
 	}
+	v.weatherStations()
 }
 
 func (v *validator) audit() {
