@@ -169,6 +169,9 @@ func customers(ctx context.Context, e *ingest.Emitter, r *ingest.Row, loc ingest
 	return emit(ctx, e, Customers, r, loc, id, bson.D{{Key: "date_inscription", Value: r.Date("date_inscription", "02/01/2006")}})
 }
 
+// calendar keeps numbers as numbers: annee, mois, jour and trimestre are
+// integers (the sheet writes the quarter as T3 or 3), so that each field
+// has one type and sorts as a number.
 func calendar(ctx context.Context, e *ingest.Emitter, r *ingest.Row, loc ingest.Loc) error {
 	d := ExcelDate(r, "date")
 	id := ""
@@ -176,9 +179,26 @@ func calendar(ctx context.Context, e *ingest.Emitter, r *ingest.Row, loc ingest.
 		id = t.Format("2006-01-02")
 	}
 	return emit(ctx, e, Calendar, r, loc, id, bson.D{{Key: "date", Value: d}, {Key: "annee", Value: r.Int("annee")},
-		{Key: "mois", Value: r.Int("mois")}, {Key: "jour", Value: r.Opt("Jour")}, {Key: "mois_nom", Value: r.Opt("mois_nom")},
+		{Key: "mois", Value: r.Int("mois")}, {Key: "jour", Value: r.Int("Jour")}, {Key: "mois_nom", Value: r.Opt("mois_nom")},
 		{Key: "annee_mois", Value: r.Opt("annee_mois")}, {Key: "jour_semaine", Value: r.Opt("jour_semaine")},
-		{Key: "trimestre", Value: r.Opt("trimestre")}})
+		{Key: "trimestre", Value: Quarter(r, "trimestre")}})
+}
+
+var quarterText = regexp.MustCompile(`^[TtQq]?([1-4])$`)
+
+// Quarter reads a quarter written T3, Q3 or 3 as the integer 3 (nil when
+// empty).
+func Quarter(r *ingest.Row, name string) any {
+	s := r.Str(name)
+	if s == "" {
+		return nil
+	}
+	m := quarterText.FindStringSubmatch(s)
+	if m == nil {
+		r.Fail(name, s, "bad quarter", "is not a quarter like T3 or 3")
+		return nil
+	}
+	return int32(m[1][0] - '0')
 }
 
 // sales carry the product's price (a sale line is one item) and the day.
