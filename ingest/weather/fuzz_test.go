@@ -36,7 +36,7 @@ func FuzzConvertWU(f *testing.F) {
 	day := time.Date(2024, 10, 27, 0, 0, 0, 0, paris)
 	f.Fuzz(func(t *testing.T, tm, temp, hum, wind, speed, press string) {
 		cells := []string{tm, temp, temp, hum, wind, speed, speed, press, "", "", "0", ""}
-		doc, when, fe := ConvertWU("ILAMAD25", day, time.Time{}, h, cells)
+		doc, when, fe := ConvertWU(KnownWUStations()["ILAMAD25"], day, time.Time{}, h, cells)
 		if fe == nil && (doc.ID == nil || when.IsZero()) {
 			t.Fatal("reading without id or time")
 		}

@@ -14,6 +14,8 @@ type wuColumn struct {
 	convert          func(float64) float64
 }
 
+// wuColumns are the columns of an imperial workbook (Weather
+// Underground's default), wuMetric those of a metric one.
 var wuColumns = []wuColumn{
 	{"Temperature", "°F", "temperature_c", fahrenheitToC},
 	{"Dew Point", "°F", "dew_point_c", fahrenheitToC},
@@ -23,6 +25,19 @@ var wuColumns = []wuColumn{
 	{"Pressure", "in", "pressure_hpa", func(v float64) float64 { return ingest.Round(v*33.8639, 2) }},
 	{"Precip. Rate.", "in", "precip_rate_mmh", func(v float64) float64 { return ingest.Round(v*25.4, 2) }},
 	{"Precip. Accum.", "in", "precip_accum_mm", func(v float64) float64 { return ingest.Round(v*25.4, 2) }},
+	{"UV", "", "uv", same},
+	{"Solar", "w/m²", "solar_wm2", same},
+}
+
+var wuMetric = []wuColumn{
+	{"Temperature", "°C", "temperature_c", same},
+	{"Dew Point", "°C", "dew_point_c", same},
+	{"Humidity", "%", "humidity_pct", same},
+	{"Speed", "km/h", "wind_kmh", same},
+	{"Gust", "km/h", "gust_kmh", same},
+	{"Pressure", "hPa", "pressure_hpa", same},
+	{"Precip. Rate.", "mm", "precip_rate_mmh", same},
+	{"Precip. Accum.", "mm", "precip_accum_mm", same},
 	{"UV", "", "uv", same},
 	{"Solar", "w/m²", "solar_wm2", same},
 }
@@ -38,10 +53,14 @@ var Compass = map[string]float64{
 }
 
 // convertValues reads "56.8 °F" (no-break space before the unit) and keeps
-// the source text next to the metric value.
-func convertValues(r *ingest.Row) bson.D {
+// the source text next to the metric value; units is the workbook's.
+func convertValues(r *ingest.Row, units string) bson.D {
+	cols := wuColumns
+	if units == Metric {
+		cols = wuMetric
+	}
 	var d, src bson.D
-	for _, c := range wuColumns {
+	for _, c := range cols {
 		text := r.Str(c.col)
 		if text == "" {
 			continue

@@ -6,9 +6,6 @@ package weather
 
 import (
 	"context"
-	"fmt"
-	"sort"
-	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -21,18 +18,6 @@ const (
 	Stations = "weather_stations"
 )
 
-// WUStation is a Weather Underground personal station.
-type WUStation struct {
-	ID, Name, Country, TZ string
-}
-
-// KnownWUStations are the personal stations the association follows; their
-// time zone converts local sheet times to UTC.
-var KnownWUStations = map[string]WUStation{
-	"ILAMAD25": {"ILAMAD25", "La Madeleine", "FR", "Europe/Paris"},
-	"IICHTE19": {"IICHTE19", "Ichtegem", "BE", "Europe/Brussels"},
-}
-
 // Workbook is one Weather Underground file and its station.
 type Workbook struct {
 	File    string
@@ -43,20 +28,6 @@ type Workbook struct {
 type Loader struct {
 	Infoclimat []string
 	Workbooks  []Workbook
-}
-
-// NewWorkbook pairs a workbook with a known station.
-func NewWorkbook(file, station string) (Workbook, error) {
-	s, ok := KnownWUStations[strings.ToUpper(station)]
-	if !ok {
-		known := make([]string, 0, len(KnownWUStations))
-		for id := range KnownWUStations {
-			known = append(known, id)
-		}
-		sort.Strings(known)
-		return Workbook{}, fmt.Errorf("unknown Weather Underground station %q: known stations are %s", station, strings.Join(known, ", "))
-	}
-	return Workbook{File: file, Station: s}, nil
 }
 
 // Dataset implements ingest.Loader.

@@ -44,9 +44,7 @@ func loadWorkbook(ctx context.Context, e *ingest.Emitter, w Workbook) error {
 	if len(days) == 0 {
 		return fmt.Errorf("%s: %w; sheets found: %s", w.File, ErrNoDaySheets, strings.Join(f.GetSheetList(), ", "))
 	}
-	if err := e.Doc(ctx, Stations, ingest.Doc{ID: w.Station.ID, Body: bson.D{{Key: "name", Value: w.Station.Name},
-		{Key: "source", Value: "wunderground"}, {Key: "type", Value: "personal"}, {Key: "country", Value: w.Station.Country},
-		{Key: "time_zone", Value: w.Station.TZ}}, Src: ingest.Loc{File: w.File}}); err != nil {
+	if err := e.Doc(ctx, Stations, ingest.Doc{ID: w.Station.ID, Body: w.Station.doc(), Src: ingest.Loc{File: w.File}}); err != nil {
 		return err
 	}
 	for _, sheet := range days {
@@ -85,7 +83,7 @@ func (s *sheetReader) row(ctx context.Context) func(int, []string) error {
 		}
 		s.e.Read(1)
 		loc := ingest.Loc{File: s.w.File, Sheet: s.sheet, Row: n, Raw: strings.Join(cells, "\t")}
-		doc, t, fe := ConvertWU(s.w.Station.ID, s.day, s.prev, s.h, cells)
+		doc, t, fe := ConvertWU(s.w.Station, s.day, s.prev, s.h, cells)
 		if fe != nil {
 			return s.e.RejectField(ctx, Readings, loc, fe)
 		}
@@ -95,11 +93,13 @@ func (s *sheetReader) row(ctx context.Context) func(int, []string) error {
 	}
 }
 
-// ConvertWU converts one row of a day sheet. Time is an Excel day
+// ConvertWU converts one row of a day sheet of the station's workbook,
+// its values written in the station's units. Time is an Excel day
 // fraction in local time; prev is the previous reading's time, used to
 // place readings of the hour that repeats when DST ends (the local clock
 // goes back, the UTC time must not).
-func ConvertWU(station string, day, prev time.Time, h *ingest.Header, cells []string) (ingest.Doc, time.Time, *ingest.FieldError) {
+func ConvertWU(st WUStation, day, prev time.Time, h *ingest.Header, cells []string) (ingest.Doc, time.Time, *ingest.FieldError) {
+	station := st.ID
 	r := &ingest.Row{H: h, Fields: cells}
 	frac, ok := ingest.ParseDecimal(r.Str("Time"))
 	if !ok || frac < 0 {
@@ -110,7 +110,7 @@ func ConvertWU(station string, day, prev time.Time, h *ingest.Header, cells []st
 	when := bson.NewDateTimeFromTime(t)
 	body := reading(station, "wunderground", when, t.UTC().Format("2006-01-02"))
 	body = append(body, bson.E{Key: "local_time", Value: t.Format("2006-01-02 15:04:05 MST")})
-	body = append(body, convertValues(r)...)
+	body = append(body, convertValues(r, st.Units)...)
 	if r.Err != nil {
 		return ingest.Doc{}, time.Time{}, r.Err
 	}
