@@ -25,8 +25,8 @@ var SaleNatures = bson.A{"Vente", "Vente en l'état futur d'achèvement", "Adjud
 // $group; the means and the apartments of a period (a count and a sum: two
 // accumulators, two passes as $group) and the grouping by (quarter,
 // commune) (tens of thousands of groups in a year of DVF; FerretDB's
-// $group compares each document with every group: quadratic) are one
-// projected Scan computed here.
+// $group compares each document with every group: over 10 minutes for
+// 100,000 mutations) are one projected Scan computed here.
 //
 // Where the server is the limit: FerretDB sends only a filter on _id to
 // SQLite, so every query here reads and decodes every mutation from JSON,
