@@ -29,9 +29,18 @@ import (
 	"github.com/noscites/citadel/internal/fault"
 )
 
-// OpenStorage opens a configured storage, resolving its secrets.
-func OpenStorage(cfg *config.Storage) (storage.Storage, error) {
+// OpenStorage opens a configured storage for reading, resolving its
+// secrets. Nothing is created: a missing bucket or directory is an error
+// at the first read, naming it.
+func OpenStorage(cfg *config.Storage) (storage.Storage, error) { return openStorage(cfg, false) }
+
+// openStorage opens a storage; for writing (create), a filesystem
+// storage's directory is created when missing, as a bucket is by
+// `citadel storage init`.
+func openStorage(cfg *config.Storage, create bool) (storage.Storage, error) {
 	switch {
+	case cfg.Filesystem != nil && create:
+		return fs.Create(cfg.Filesystem.Path)
 	case cfg.Filesystem != nil:
 		return fs.New(cfg.Filesystem.Path)
 	case cfg.S3 != nil:
@@ -143,7 +152,7 @@ func Policy(b *config.Backup) (retention.Policy, error) {
 // storage opened with its secrets, the backup's codec and recipients, and
 // the storage's object lock (object_lock_days), applied at each put.
 func Destination(b *config.Backup, sc *config.Storage) (archive.Destination, error) {
-	st, err := OpenStorage(sc)
+	st, err := openStorage(sc, true)
 	if err != nil {
 		return archive.Destination{}, err
 	}

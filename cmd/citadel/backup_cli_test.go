@@ -80,3 +80,24 @@ func TestBackupCommandsWithoutConfig(t *testing.T) {
 		t.Fatalf("restore without target: exit %d, want 2", code)
 	}
 }
+
+// TestReadPathsCreateNothing: in a disaster, a mistyped location must not
+// read as "there are no backups" (issue 10, defect 1).
+func TestReadPathsCreateNothing(t *testing.T) {
+	typo := filepath.Join(t.TempDir(), "bakcups")
+	noConfig := filepath.Join(t.TempDir(), "absent.yaml")
+	for _, args := range [][]string{
+		{"backup", "list", "--from", typo},
+		{"-o", "json", "backup", "list", "--from", "file://" + typo},
+		{"backup", "verify", "latest", "--from", typo},
+		{"restore", "latest", "--from", typo, "--to-uri", "mongodb://127.0.0.1:1/"},
+	} {
+		code, out, errOut := runCLI(t, "", append([]string{"-c", noConfig}, args...)...)
+		if code != 1 || !strings.Contains(errOut, typo) || !strings.Contains(errOut, "does not exist") {
+			t.Errorf("%v: exit %d, want 1 naming %s as missing\n%s%s", args, code, typo, out, errOut)
+		}
+		if _, err := os.Stat(typo); err == nil {
+			t.Fatalf("%v created %s", args, typo)
+		}
+	}
+}

@@ -32,16 +32,41 @@ type Storage struct {
 
 var _ storage.Storage = (*Storage)(nil)
 
-// New returns a storage rooted at dir, creating the directory when missing.
+// New returns a storage rooted at dir, which must exist for reads.
 func New(dir string) (*Storage, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("open filesystem storage %s: %w", dir, err)
 	}
-	if err := os.MkdirAll(abs, 0o750); err != nil {
-		return nil, fmt.Errorf("open filesystem storage %s: %w", abs, err)
-	}
 	return &Storage{root: abs}, nil
+}
+
+// Create opens a filesystem storage for writing, creating its directory
+// when missing. New never creates anything: a read of a mistyped path must
+// fail, not find an empty storage.
+func Create(dir string) (*Storage, error) {
+	s, err := New(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(s.root, 0o750); err != nil {
+		return nil, fmt.Errorf("create filesystem storage %s: %w", s.root, err)
+	}
+	return s, nil
+}
+
+// checkRoot fails when the storage's directory does not exist.
+func (s *Storage) checkRoot() error {
+	st, err := os.Stat(s.root)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("filesystem storage %s: the directory does not exist (check the path; citadel storage init creates a configured one): %w", s.root, err)
+	case err != nil:
+		return fmt.Errorf("filesystem storage %s: %w", s.root, err)
+	case !st.IsDir():
+		return fmt.Errorf("filesystem storage %s: not a directory", s.root)
+	}
+	return nil
 }
 
 // String returns a file:// URL of the root.
@@ -227,6 +252,9 @@ func (s *Storage) List(ctx context.Context, prefix string) iter.Seq2[storage.Inf
 }
 
 func (s *Storage) collect(ctx context.Context, prefix string) ([]storage.Info, error) {
+	if err := s.checkRoot(); err != nil {
+		return nil, err
+	}
 	base := s.root
 	if i := strings.LastIndex(prefix, "/"); i >= 0 {
 		base = filepath.Join(s.root, filepath.FromSlash(prefix[:i]))
