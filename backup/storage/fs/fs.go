@@ -60,7 +60,7 @@ func (s *Storage) checkRoot() error {
 	st, err := os.Stat(s.root)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("filesystem storage %s: the directory does not exist (check the path; citadel storage init creates a configured one): %w", s.root, err)
+		return fmt.Errorf("filesystem storage %s: the directory does not exist (check the path; citadel storage init creates a configured one): %w: %w", s.root, storage.ErrNoBucket, err)
 	case err != nil:
 		return fmt.Errorf("filesystem storage %s: %w", s.root, err)
 	case !st.IsDir():
