@@ -51,7 +51,9 @@ type Retry struct {
 // DefaultRetry rides out an election (mongod's default election timeout
 // is 10 s): 8 attempts, pauses up to 250 ms, 500 ms, 1 s, … capped at 8 s,
 // about 30 s in the worst case.
-func DefaultRetry() Retry { return Retry{Attempts: 8, Base: 250 * time.Millisecond, Max: 8 * time.Second} }
+func DefaultRetry() Retry {
+	return Retry{Attempts: 8, Base: 250 * time.Millisecond, Max: 8 * time.Second}
+}
 
 // Pause is the wait before attempt n+1 after n failed attempts (n ≥ 1):
 // a random duration in [0, min(Max, Base·2^(n-1))].
