@@ -18,8 +18,11 @@ type BackupRequest struct {
 	Job, ReplicaSet, Storage string
 	IncludeSystem            bool
 	// BeforeCommit, when set, runs right before the manifest is written;
-	// an error leaves the backup uncommitted (the coordinator's fence).
-	BeforeCommit func(ctx context.Context, m *manifest.Manifest) error
+	// an error leaves the backup uncommitted (the coordinator's fence), a
+	// non-zero deadline bounds the manifest write.
+	BeforeCommit func(ctx context.Context, m *manifest.Manifest) (deadline time.Time, err error)
+	// ID, when set, names the backup (the coordinator's token-named id).
+	ID string
 }
 
 // BackupResult is a snapshot and its copies.
@@ -44,7 +47,7 @@ func Backup(ctx context.Context, env Env, req BackupRequest) (*BackupResult, err
 	}
 	defer client.Disconnect(context.WithoutCancel(ctx))
 	m, err := snapshot.Run(ctx, client, snapshot.Options{Dest: t.dest, Source: src, Parallelism: t.backup.Parallelism,
-		IncludeSystem: req.IncludeSystem, Tool: env.Tool, Progress: env.Progress, BeforeCommit: req.BeforeCommit,
+		IncludeSystem: req.IncludeSystem, Tool: env.Tool, Progress: env.Progress, BeforeCommit: req.BeforeCommit, ID: req.ID,
 		Logger: env.log().With("job", "backup", "backup", t.backup.Name)})
 	if err != nil {
 		return nil, err

@@ -53,8 +53,12 @@ type Options struct {
 	Threads int
 	// BeforeCommit, when set, is called right before the manifest is
 	// written; an error abandons the backup uncommitted (the coordinator
-	// checks its fencing token here).
-	BeforeCommit func(ctx context.Context, m *manifest.Manifest) error
+	// checks its fencing token here). A non-zero deadline it returns bounds
+	// the manifest write (the fence's deadline).
+	BeforeCommit func(ctx context.Context, m *manifest.Manifest) (deadline time.Time, err error)
+	// ID, when set, is the backup's id (manifest.ValidID) instead of a
+	// random one: the coordinator names a run's objects after its token.
+	ID string
 }
 
 // Run backs up the replica set through client, which must be connected
@@ -69,7 +73,10 @@ func Run(ctx context.Context, client *mongo.Client, opts Options) (*manifest.Man
 		return nil, fmt.Errorf("replica set name %q cannot be used in backup keys", pos.SetName)
 	}
 	started := time.Now().UTC()
-	id := layout.NewID(started)
+	id := cmp.Or(opts.ID, layout.NewID(started))
+	if !manifest.ValidID(id) {
+		return nil, fmt.Errorf("backup id %q is not an id like 20260102T030405Z-1a2b", id)
+	}
 	log = log.With("backup", id, "rs", pos.SetName, "source", pos.Me)
 	m := &manifest.Manifest{Tool: opts.Tool, Started: started, Start: pos.Last, Source: opts.Source, IncludeSystem: opts.IncludeSystem}
 	m.Source.State = "SECONDARY"
@@ -113,12 +120,19 @@ func Run(ctx context.Context, client *mongo.Client, opts Options) (*manifest.Man
 	if m.Oplog.Entries > 0 {
 		m.End.TS = m.Oplog.Last // the tailer stopped exactly at the end entry
 	}
+	commitCtx := ctx
 	if opts.BeforeCommit != nil {
-		if err := opts.BeforeCommit(ctx, m); err != nil {
+		deadline, err := opts.BeforeCommit(ctx, m)
+		if err != nil {
 			return nil, fmt.Errorf("backup %s of %s not committed: %w", id, pos.SetName, err)
 		}
+		if !deadline.IsZero() {
+			var cancel context.CancelFunc
+			commitCtx, cancel = context.WithDeadline(ctx, deadline)
+			defer cancel()
+		}
 	}
-	if err := w.Commit(ctx, m); err != nil {
+	if err := w.Commit(commitCtx, m); err != nil {
 		return nil, err
 	}
 	log.Info("backup committed", "end", m.End.TS, "documents", m.Totals.Documents, "oplog_entries", m.Oplog.Entries)

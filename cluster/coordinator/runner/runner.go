@@ -1,0 +1,132 @@
+// Package runner is the coordinator's job layer: the sched.Runner that runs
+// the configuration's jobs through backup/jobs. A backup run names its
+// backup after the run's fencing token, checks the fence right before the
+// manifest is written and bounds that write by the fence's deadline; a run
+// that took over an attempt which had passed its fence first looks for that
+// attempt's committed backup and adopts it. The outcome goes to the run's
+// result (JSON) and, for backups, to the coordinator's catalog cache.
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/noscites/citadel/backup/jobs"
+	"github.com/noscites/citadel/cluster/coordinator/sched"
+	"github.com/noscites/citadel/cluster/coordinator/store"
+	"github.com/noscites/citadel/internal/fault"
+)
+
+// Job kinds this runner executes. coordinator.JobsFromConfig makes the
+// backup (and drill) jobs; prune and verify jobs are for job definitions
+// written by hand.
+const (
+	KindBackup = "backup"
+	KindPrune  = "prune"
+	KindVerify = "verify"
+	KindDrill  = "drill"
+)
+
+// ErrUnsupported is returned for a job kind this runner does not run.
+var ErrUnsupported = errors.New("job kind not supported by this coordinator")
+
+// Params are a job's parameters (store.Job.Params).
+type Params struct {
+	// Backup names a backups[] entry of the configuration.
+	Backup string `json:"backup,omitempty"`
+	// ID is the backup a verify job checks ("latest" by default).
+	ID string `json:"id,omitempty"`
+	// ReadData makes a verify job decode every document.
+	ReadData bool   `json:"read_data,omitempty"`
+	Drill    string `json:"drill,omitempty"`
+}
+
+// Catalog receives the catalog entries of committed backups: the node's
+// store (coordinator.Node.Store()).
+type Catalog interface {
+	PutCatalog(ctx context.Context, b store.CatalogPutBody) error
+}
+
+// Runner runs jobs through backup/jobs with Env.
+type Runner struct {
+	env jobs.Env
+	log *slog.Logger
+
+	mu      sync.Mutex
+	catalog Catalog
+}
+
+// New returns a runner for env (its Config is required).
+func New(env jobs.Env) *Runner {
+	log := env.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Runner{env: env, log: log.With("component", "runner")}
+}
+
+// SetCatalog sets where committed backups are cached (the node's store,
+// known only once the node started); until then the cache is not written.
+func (r *Runner) SetCatalog(c Catalog) {
+	r.mu.Lock()
+	r.catalog = c
+	r.mu.Unlock()
+}
+
+// Run implements sched.Runner.
+func (r *Runner) Run(ctx context.Context, job sched.JobSpec, run sched.RunInfo, fence sched.Fence) (json.RawMessage, error) {
+	var p Params
+	if len(job.Params) > 0 {
+		if err := json.Unmarshal(job.Params, &p); err != nil {
+			return nil, fault.Usage(fmt.Sprintf("job %s: params %s: %v", job.Name, job.Params, err))
+		}
+	}
+	log := r.log.With("job", job.Name, "run", run.ID, "token", fence.Token())
+	var res any
+	var err error
+	switch job.Kind {
+	case KindBackup:
+		res, err = r.backup(ctx, log, p, run, fence)
+	case KindPrune:
+		res, err = jobs.Prune(ctx, r.env, jobs.PruneRequest{Job: p.Backup})
+	case KindVerify:
+		res, err = r.verify(ctx, p)
+	default:
+		return nil, fmt.Errorf("job %s of kind %q: %w (this version runs backup, prune and verify jobs)", job.Name, job.Kind, ErrUnsupported)
+	}
+	if res == nil {
+		return nil, err
+	}
+	b, merr := json.Marshal(res)
+	if merr != nil {
+		return nil, errors.Join(err, fmt.Errorf("encode the result of %s: %w", job.Name, merr))
+	}
+	return b, err
+}
+
+// VerifyResult is the result of a verify job.
+type VerifyResult struct {
+	ID     string `json:"id"`
+	OK     bool   `json:"ok"`
+	Report any    `json:"report"`
+}
+
+func (r *Runner) verify(ctx context.Context, p Params) (*VerifyResult, error) {
+	loc, err := jobs.Locate(r.env, jobs.LocateRequest{Backup: p.Backup})
+	if err != nil {
+		return nil, err
+	}
+	id := p.ID
+	if id == "" {
+		id = "latest"
+	}
+	m, rep, err := jobs.Verify(ctx, r.env, jobs.VerifyRequest{Location: loc, ID: id, ReadData: p.ReadData})
+	if m == nil {
+		return nil, err
+	}
+	return &VerifyResult{ID: m.ID, OK: err == nil, Report: rep}, err
+}
