@@ -277,3 +277,55 @@ func TestBenchChildDump(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkBackupOneLargeCollection (issue 10, defect 6): a backup
+// dominated by one large collection, with each object compressed by one
+// zstd thread (as before) and with the threads chosen from the
+// collection's share of the documents (now), in the same run; then the
+// object pipeline alone (BSON → zstd → age → MinIO, no database) with one
+// and with four encoder threads, which shows what the threads buy when
+// the database is not the limit.
+func BenchmarkBackupOneLargeCollection(b *testing.B) {
+	ctx := context.Background()
+	c := testbed.Connect(b, testbed.StartFerretDBT(b).URI())
+	benchSeed(b, c, "large", 1, 4*benchDocs)
+	benchSeed(b, c, "small", 3, 500)
+	st := benchMinIO(b, "large")
+	codec := benchCodec(b)
+	total := float64(4*benchDocs + 3*500)
+	dump := func(threads int) float64 {
+		start := time.Now()
+		w := archive.NewWriter(archive.Destination{Storage: st, Codec: codec}, "large", layout.NewID(time.Now()))
+		if _, err := snapshot.Dump(ctx, c, w, snapshot.Options{Parallelism: 4, Threads: threads}, slog.New(slog.DiscardHandler)); err != nil {
+			b.Fatal(err)
+		}
+		return total / time.Since(start).Seconds()
+	}
+	var raw bytes.Buffer
+	for i := 0; raw.Len() < 256<<20; i++ {
+		d, _ := bson.Marshal(benchDoc(i))
+		raw.Write(d)
+	}
+	pipe := func(threads int) float64 {
+		cd := codec
+		cd.Threads = threads
+		start := time.Now()
+		if _, err := stream.Upload(ctx, st, fmt.Sprintf("pipe-%d.bson.zst.age", threads), cd, true, storage.PutOptions{}, func(w io.Writer) error {
+			_, err := w.Write(raw.Bytes())
+			return err
+		}); err != nil {
+			b.Fatal(err)
+		}
+		return float64(raw.Len()) / time.Since(start).Seconds() / (1 << 20)
+	}
+	for b.Loop() {
+		// ABBA order, so FerretDB's warming cache favours neither.
+		one, auto := dump(1), dump(0)
+		auto, one = (auto+dump(0))/2, (one+dump(1))/2
+		ratio(b, "one-large-collection backup, encoder threads by share vs one thread", one, auto, "docs/s", "> 1 where the database is not the limit")
+		p1 := pipe(1)
+		p4 := pipe(4)
+		b.Logf("object pipeline alone (256 MiB): 4 encoder threads %.0f MiB/s vs 1 thread %.0f MiB/s = %.2f×", p4, p1, p4/p1)
+		b.ReportMetric(p4/p1, "pipeline-ratio")
+	}
+}
