@@ -150,13 +150,14 @@ func Policy(b *config.Backup) (retention.Policy, error) {
 
 // Destination is where a backup configuration writes into a storage: the
 // storage opened with its secrets, the backup's codec and recipients, and
-// the storage's object lock (object_lock_days), applied at each put.
+// the storage's object lock (object_lock_days), applied at each put. A
+// missing bucket's errors say to run `citadel storage init NAME`.
 func Destination(b *config.Backup, sc *config.Storage) (archive.Destination, error) {
 	st, err := openStorage(sc, true)
 	if err != nil {
 		return archive.Destination{}, err
 	}
-	d := archive.Destination{Storage: st, LockDays: LockDays(sc)}
+	d := archive.Destination{Storage: withInitHint(sc.Name, st), LockDays: LockDays(sc)}
 	if b != nil {
 		if d.Codec, d.Recipients, err = Codec(b); err != nil {
 			return archive.Destination{}, err

@@ -13,6 +13,7 @@ import (
 	"github.com/noscites/citadel/backup/storage"
 	"github.com/noscites/citadel/backup/storage/s3"
 	"github.com/noscites/citadel/config"
+	"github.com/noscites/citadel/internal/fault"
 )
 
 // ProbePrefix starts the key of every probe object `citadel storage check`
@@ -47,7 +48,9 @@ type CheckResult struct {
 
 // CheckStorages checks the storage named name, or every configured
 // storage when name is empty. The error names each storage that failed and
-// its first failed check, with what to do.
+// its first failed check, with what to do; it is fault.ErrVerification
+// (exit 3: the storage did not verify), and fault.ErrUsage for an unknown
+// name.
 func CheckStorages(ctx context.Context, cfg *config.Config, name string) ([]CheckResult, error) {
 	sts, err := pickStorages(cfg, name)
 	if err != nil {
@@ -85,7 +88,7 @@ func CheckStorage(ctx context.Context, sc *config.Storage) (CheckResult, error) 
 		if c.failed.Fix != "" {
 			msg += ": " + c.failed.Fix
 		}
-		return c.res, errors.New(msg)
+		return c.res, fault.Verification(msg)
 	}
 	return c.res, nil
 }

@@ -18,13 +18,24 @@ import (
 // OpenNamedStorage opens a configured storage like OpenStorage, and makes
 // every error about its missing bucket end with the command that creates
 // it: `bucket "b" does not exist at host:9000: run citadel storage init
-// NAME`. Commands that open storages from the configuration use it.
+// NAME`. Destination's storage says the same, so that the first backup to
+// a bucket nobody created names the command.
 func OpenNamedStorage(cfg *config.Storage) (storage.Storage, error) {
 	st, err := OpenStorage(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return named{Storage: st, name: cfg.Name}, nil
+	return withInitHint(cfg.Name, st), nil
+}
+
+// withInitHint gives st the missing-bucket hint of OpenNamedStorage for
+// the configured storage name (once: a storage that has it already is
+// returned as it is).
+func withInitHint(name string, st storage.Storage) storage.Storage {
+	if n, ok := st.(named); ok && n.name == name {
+		return st
+	}
+	return named{Storage: st, name: name}
 }
 
 // named is a configured storage whose missing-bucket errors say what to do.

@@ -95,12 +95,19 @@ func TestStorageInitAndCheckS3(t *testing.T) {
 
 	t.Setenv("ST_SK", "not-the-secret")
 	r, err := CheckStorages(ctx, cfg, "minio-lyon")
-	if err == nil || !strings.Contains(err.Error(), "storage minio-lyon: check credentials failed") || !strings.Contains(err.Error(), "$ST_SK") {
+	if !errors.Is(err, fault.ErrVerification) || !strings.Contains(err.Error(), "storage minio-lyon: check credentials failed") || !strings.Contains(err.Error(), "$ST_SK") {
 		t.Errorf("check with a wrong secret: %v", err)
 	} else if got := results(r[0].Checks); !strings.HasPrefix(got, "configuration=ok reachable=ok credentials=failed bucket=skipped") {
 		t.Errorf("checks with a wrong secret: %s", got)
 	}
 	t.Setenv("ST_SK", srv.SecretKey)
+
+	down := &config.Config{File: "citadel.yaml", Storages: []config.Storage{s3Storage("minio-down", testbed.FreeAddr(t), "locked", 1)}}
+	if r, err := CheckStorages(ctx, down, ""); !errors.Is(err, fault.ErrVerification) || !strings.Contains(err.Error(), "storage minio-down: check reachable failed") ||
+		!strings.Contains(err.Error(), "check s3.endpoint") || results(r[0].Checks) != "configuration=ok reachable=failed credentials=skipped bucket=skipped "+
+		"object_lock=skipped write=skipped read=skipped retention=skipped delete=skipped" {
+		t.Errorf("check of a server nobody listens at: %+v, %v", r, err)
+	}
 
 	missing := &config.Config{File: "citadel.yaml", Storages: []config.Storage{s3Storage("minio-new", srv.Endpoint, "not-yet", 0)}}
 	if _, err := CheckStorages(ctx, missing, ""); err == nil || !strings.Contains(err.Error(), `check bucket failed: bucket "not-yet" does not exist at `+srv.Endpoint+": run citadel storage init minio-new") {
@@ -146,8 +153,9 @@ func TestStorageInitAndCheckFilesystem(t *testing.T) {
 	}
 }
 
-// TestNamedStorageSaysInit: a configured storage's missing-bucket errors
-// name the bucket, the server and the command that creates it.
+// TestNamedStorageSaysInit: a configured storage's missing-bucket errors,
+// and those of a backup's destination, name the bucket, the server and the
+// command that creates it.
 func TestNamedStorageSaysInit(t *testing.T) {
 	srv := testbed.StartMinIOT(t)
 	ctx := context.Background()
@@ -166,10 +174,32 @@ func TestNamedStorageSaysInit(t *testing.T) {
 	if _, err := storage.Collect(ctx, st, "main/"); !errors.Is(err, storage.ErrNoBucket) || !strings.Contains(err.Error(), want) {
 		t.Errorf("list: %v, want %q", err, want)
 	}
+	dest, err := Destination(nil, &sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := storage.PutBytes(ctx, dest.Storage, "main/x", []byte("x"), storage.PutOptions{}); !errors.Is(err, storage.ErrNoBucket) || !strings.Contains(err.Error(), want) {
+		t.Errorf("put to a backup's destination: %v, want %q", err, want)
+	}
 	if _, err := openS3(&sc); err != nil {
 		t.Errorf("the backend under a named storage: %v", err)
 	}
 	if _, ok := st.(interface{ Unwrap() storage.Storage }).Unwrap().(*s3.Storage); !ok {
 		t.Errorf("Unwrap does not give the S3 backend")
+	}
+}
+
+// TestStorageInitHintOnce: a storage given the hint twice says it once.
+func TestStorageInitHintOnce(t *testing.T) {
+	st, err := OpenStorage(&config.Storage{Name: "nas", Filesystem: &config.Filesystem{Path: t.TempDir()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := withInitHint("nas", st)
+	if withInitHint("nas", n) != n {
+		t.Error("a storage with the hint is wrapped twice")
+	}
+	if err := withInitHint("nas", n).(named).hint(storage.ErrNoBucket); strings.Count(err.Error(), "storage init") != 1 {
+		t.Errorf("hint: %v", err)
 	}
 }
