@@ -10,17 +10,17 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
-	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
 
 	"github.com/noscites/citadel/config"
 	"github.com/noscites/citadel/internal/mongoconn"
 )
 
-// Dialer opens MongoDB connections with the file's authentication and TLS
-// settings (through internal/mongoconn, shared by every citadel
-// connection): direct connections to one member (observation, admin
-// commands) and replica-set connections (the switchover probe). Clients are
-// cached per host and closed by Close.
+// Dialer opens MongoDB connections through internal/mongoconn (the one
+// place citadel connects, with the file's authentication and TLS), each
+// with a short server selection and fast heartbeats: direct connections to
+// one member (observation, admin commands) and replica-set connections
+// (the switchover probe, the failover's w:majority write). Member clients
+// are cached per host and closed by Close.
 type Dialer struct {
 	mc      config.MongoDB
 	log     *slog.Logger
@@ -49,14 +49,12 @@ func (d *Dialer) selectTimeout() time.Duration {
 	return min(max(d.ConnectTimeout()/2, time.Second), 5*time.Second)
 }
 
-// base returns fresh client options: the file's auth and TLS, a short
-// server selection, and fast heartbeats so elections are seen quickly.
-func (d *Dialer) base() (*options.ClientOptions, error) {
-	o, err := mongoconn.Options(d.mc, "")
-	if err != nil {
-		return nil, err
+// quick adjusts every cluster connection: a short server selection, and
+// fast heartbeats so elections are seen quickly.
+func (d *Dialer) quick() mongoconn.Option {
+	return func(o *options.ClientOptions) {
+		o.SetServerSelectionTimeout(d.selectTimeout()).SetHeartbeatInterval(500 * time.Millisecond)
 	}
-	return o.SetServerSelectionTimeout(d.selectTimeout()).SetHeartbeatInterval(500 * time.Millisecond), nil
 }
 
 // Member returns a direct connection to one member, whatever its state.
@@ -66,30 +64,18 @@ func (d *Dialer) Member(host string) (*mongo.Client, error) {
 	if c, ok := d.clients[host]; ok {
 		return c, nil
 	}
-	o, err := d.base()
+	c, err := mongoconn.ConnectMember(d.mc, host, "", d.quick())
 	if err != nil {
 		return nil, err
-	}
-	c, err := mongo.Connect(o.SetHosts([]string{host}).SetDirect(true).SetReadPreference(readpref.PrimaryPreferred()))
-	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", host, err)
 	}
 	d.clients[host] = c
 	return c, nil
 }
 
-// Set returns a replica-set connection (server discovery over hosts); the
-// caller closes it.
-func (d *Dialer) Set(name string, hosts []string) (*mongo.Client, error) {
-	o, err := d.base()
-	if err != nil {
-		return nil, err
-	}
-	c, err := mongo.Connect(o.SetHosts(hosts).SetReplicaSet(name))
-	if err != nil {
-		return nil, fmt.Errorf("connect to set %s: %w", name, err)
-	}
-	return c, nil
+// Set returns a replica-set connection (server discovery from the set's
+// data members); the caller closes it.
+func (d *Dialer) Set(rs config.ReplicaSet) (*mongo.Client, error) {
+	return mongoconn.ConnectSet(d.mc, rs, "", d.quick())
 }
 
 // Close closes every cached client.

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/noscites/citadel/config"
+	"github.com/noscites/citadel/internal/mongoconn"
 )
 
 // writePEM writes a self-signed certificate and its key in one PEM file.
@@ -60,10 +61,11 @@ func TestDialerHonoursAuthAndTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close(context.Background())
-	o, err := d.base()
+	o, err := mongoconn.Options(d.mc, "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	d.quick()(o)
 	if c := o.Auth; c == nil || c.Password != "s3cret" || c.AuthSource != "admin" || c.AuthMechanism != "SCRAM-SHA-256" || c.Username != "citadel" {
 		t.Errorf("credentials %+v", o.Auth)
 	}

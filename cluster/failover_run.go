@@ -102,7 +102,11 @@ func survivorHosts(fp *FailoverPlan) []string {
 // majorityWrite inserts one probe document with w:majority through a
 // replica-set connection.
 func (m *Manager) majorityWrite(ctx context.Context, set string, hosts []string) error {
-	client, err := m.dial.Set(set, hosts)
+	survivors := config.ReplicaSet{Name: set}
+	for _, h := range hosts {
+		survivors.Members = append(survivors.Members, config.Member{Host: h})
+	}
+	client, err := m.dial.Set(survivors)
 	if err != nil {
 		return err
 	}

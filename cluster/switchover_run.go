@@ -37,7 +37,7 @@ func (m *Manager) Switchover(ctx context.Context, rs *config.ReplicaSet, toSite 
 	if sp.AlreadyThere {
 		return rep, nil
 	}
-	client, err := m.dial.Set(rs.Name, fileHosts(rs))
+	client, err := m.dial.Set(*rs)
 	if err != nil {
 		return nil, err
 	}
