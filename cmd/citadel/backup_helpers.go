@@ -1,17 +1,11 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
 
 	"github.com/noscites/citadel/backup/jobs"
-	"github.com/noscites/citadel/backup/progress"
 	"github.com/noscites/citadel/config"
 )
 
@@ -51,39 +45,6 @@ func (e *env) locate(c *cli.Context) (*jobs.Location, error) {
 		return nil, err
 	}
 	return jobs.Locate(env, jobs.LocateRequest{From: c.String("from"), Storage: c.String("storage"), Backup: c.String("backup"), ReplicaSet: c.String("rs")})
-}
-
-// showProgress draws a bar on a terminal (stderr) until the returned stop
-// is called, once the work names its first phase; it draws nothing with
-// -o json or when stderr is not a terminal.
-func (e *env) showProgress(ctx context.Context, tr *progress.Tracker, what string) (stop func()) {
-	f, ok := e.stderr.(*os.File)
-	if e.json || !ok || !term.IsTerminal(int(f.Fd())) {
-		return func() {}
-	}
-	bar := progressbar.NewOptions64(-1, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription(what),
-		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("docs"),
-		progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		tr.Report(ctx, 250*time.Millisecond, func(s progress.Snapshot) {
-			if s.Phase == "" { // not started: maybe asking a question on this terminal
-				return
-			}
-			if s.DocumentsTotal > 0 {
-				bar.ChangeMax64(max(s.DocumentsTotal, s.Documents))
-			}
-			bar.Describe(fmt.Sprintf("%s %s %d/%d collections, %s", what, s.Phase, s.CollectionsDone, s.Collections, humanBytes(s.Bytes)))
-			_ = bar.Set64(s.Documents)
-		})
-	}()
-	return func() {
-		cancel()
-		<-done
-		_ = bar.Finish()
-	}
 }
 
 func humanBytes(n int64) string {
