@@ -136,9 +136,13 @@ func (e *env) ingestWeather(c *cli.Context) error {
 	if len(books) != len(stations) {
 		return fault.Usage(fmt.Sprintf("ingest weather: %d --wunderground file(s) but %d --station: give one station per workbook", len(books), len(stations)))
 	}
+	known, err := weatherStations(c)
+	if err != nil {
+		return err
+	}
 	l := &weather.Loader{Infoclimat: c.StringSlice("infoclimat")}
 	for i, b := range books {
-		w, err := weather.NewWorkbook(b, stations[i])
+		w, err := known.Workbook(b, stations[i])
 		if err != nil {
 			return fault.Usage(fmt.Sprintf("ingest weather: --station: %v", err))
 		}
