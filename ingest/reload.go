@@ -7,6 +7,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/noscites/citadel/internal/mongoconn"
 )
 
 // writeDocs is the upsert-free reload of one batch (DESIGN.md):
@@ -21,19 +23,40 @@ import (
 // Close): on FerretDB every find and replace scans the whole collection, so
 // resolving in large groups keeps a reload to a few scans, while memory
 // stays bounded by the buffer, not by the file.
+//
+// A transient failure (a lost connection, an election) is retried under
+// the one retry policy (mongoconn.DefaultRetry), on top of the driver's
+// own retryable write; on a retry, the duplicate keys that this load wrote
+// with the same content are the unanswered attempt's inserts
+// (claimRetried).
 func (s *Sink) writeDocs(ctx context.Context, coll string, batch []pending) error {
 	c := s.collection(coll)
 	docs := make([]any, len(batch))
 	for i := range batch {
 		docs[i] = batch[i].doc
 	}
-	_, err := c.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	dup, other, err := splitWriteErrors(err)
+	var dup map[int]bool
+	var other []mongo.BulkWriteError
+	retried := false
+	err := retry(ctx, func(attempt int) error {
+		_, err := c.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+		d, o, fatal := splitWriteErrors(err)
+		if fatal == nil {
+			dup, other, retried = d, o, attempt > 0
+		}
+		return fatal
+	})
 	if err != nil {
-		// No answer (network, write concern, timeout): the server may hold
-		// any part of the batch. Counted apart, never as inserted.
+		// No answer (network, write concern, timeout) after the retries:
+		// the server may hold any part of the batch. Counted apart, never
+		// as inserted.
 		s.st.update(coll, func(cs *CollStats) { cs.Unacknowledged += int64(len(batch)) })
 		return fmt.Errorf("insert into %s: %w", coll, err)
+	}
+	if retried && len(dup) > 0 {
+		if err := s.claimRetried(ctx, c, batch, dup); err != nil {
+			return fmt.Errorf("read hashes of %s: %w", coll, err)
+		}
 	}
 	refused := map[int]bool{}
 	for _, we := range other {
@@ -50,6 +73,49 @@ func (s *Sink) writeDocs(ctx context.Context, coll string, batch []pending) erro
 		return nil
 	}
 	return s.addPending(ctx, coll, batch, dup)
+}
+
+// claimRetried resolves the duplicate keys of an insert that succeeded
+// on a retry: some may be documents that the attempt left unanswered did
+// write. A key whose stored document has this load's run and this very
+// content hash was written by it (inserted), for the first record of the
+// batch with that key; the other duplicates stay duplicates (existing
+// documents, or keys repeated in the input).
+func (s *Sink) claimRetried(ctx context.Context, c *mongo.Collection, batch []pending, dup map[int]bool) error {
+	refs := make([]pendRef, 0, len(dup))
+	for i := range batch {
+		if dup[i] {
+			refs = append(refs, pendRef{id: batch[i].id, hash: batch[i].hash})
+		}
+	}
+	var have map[string]stored
+	err := retry(ctx, func(int) error {
+		var err error
+		have, err = storedHashes(ctx, c, refs)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	claimWritten(batch, dup, have, s.opt.RunID)
+	return nil
+}
+
+// claimWritten removes from dup the records that the stored documents
+// show this load (run) wrote with their content: the first record of each
+// such key in the batch.
+func claimWritten(batch []pending, dup map[int]bool, have map[string]stored, run string) {
+	claimed := map[string]bool{}
+	for i := range batch {
+		if !dup[i] {
+			continue
+		}
+		k := keyOf(batch[i].id)
+		if st, ok := have[k]; ok && st.run == run && st.hash == batch[i].hash && !claimed[k] {
+			claimed[k] = true
+			delete(dup, i)
+		}
+	}
 }
 
 // addPending spills the existing-key documents of a batch into the
@@ -108,7 +174,12 @@ type stored struct {
 // reconcile compares the batch's documents whose key already exists with
 // their stored hashes and rewrites the changed ones.
 func (s *Sink) reconcile(ctx context.Context, c *mongo.Collection, coll string, g *pendGroup) error {
-	have, err := storedHashes(ctx, c, g.refs)
+	var have map[string]stored
+	err := retry(ctx, func(int) error {
+		var err error
+		have, err = storedHashes(ctx, c, g.refs)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("read hashes of %s: %w", coll, err)
 	}
@@ -128,7 +199,13 @@ func (s *Sink) reconcile(ctx context.Context, c *mongo.Collection, coll string, 
 		}
 		switch {
 		case !ok: // deleted since the insert failed: insert again
-			if _, err := c.InsertOne(ctx, d.doc); err != nil {
+			if err := retry(ctx, func(attempt int) error {
+				_, err := c.InsertOne(ctx, d.doc)
+				if attempt > 0 && mongo.IsDuplicateKeyError(err) {
+					return nil // the attempt left unanswered wrote it
+				}
+				return err
+			}); err != nil {
 				return fmt.Errorf("insert %v into %s: %w", d.id, coll, err)
 			}
 			inserted++
@@ -138,7 +215,10 @@ func (s *Sink) reconcile(ctx context.Context, c *mongo.Collection, coll string, 
 				return err
 			}
 		default:
-			if _, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.id}}, d.doc); err != nil {
+			if err := retry(ctx, func(int) error { // a replace by _id can be repeated
+				_, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.id}}, d.doc)
+				return err
+			}); err != nil {
 				return fmt.Errorf("replace %v in %s: %w", d.id, coll, err)
 			}
 			updated++
@@ -188,6 +268,12 @@ func storedHashes(ctx context.Context, c *mongo.Collection, docs []pendRef) (map
 		have[k] = stored{hash: h, run: r}
 	}
 	return have, cur.Err()
+}
+
+// retry runs a MongoDB operation under citadel's one retry policy
+// (mongoconn.DefaultRetry: transient errors only, backoff with jitter).
+func retry(ctx context.Context, op func(attempt int) error) error {
+	return mongoconn.DefaultRetry().Do(ctx, op)
 }
 
 // keyOf is the map key of an _id value: its BSON type and bytes.

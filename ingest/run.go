@@ -13,7 +13,9 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"github.com/noscites/citadel/internal/audit"
 	"github.com/noscites/citadel/internal/fault"
+	"github.com/noscites/citadel/internal/progress"
 )
 
 // DefaultMaxErrorRate applies when neither the config nor a flag sets one.
@@ -28,8 +30,12 @@ type Options struct {
 	DryRun       bool
 	MaxErrorRate float64 // rejected / read above this fails the load
 	Sink         SinkOptions
-	Progress     io.Writer // a terminal for the progress bar, or nil
-	Logger       *slog.Logger
+	// Progress, when set, receives the load's counters: input bytes read
+	// (of the files' total size), documents converted, the phase.
+	Progress *progress.Tracker
+	Logger   *slog.Logger
+	// Audit receives the record of the load (Load writes it; nil: none).
+	Audit *audit.Trail
 }
 
 // Emitter is what a Loader writes into: documents, rejects, skips.
@@ -37,7 +43,7 @@ type Options struct {
 type Emitter struct {
 	sink *Sink
 	st   *stats
-	prog *progress
+	in   *counter
 	log  *slog.Logger
 }
 
@@ -47,12 +53,12 @@ func (e *Emitter) Open(path string) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open input: %w", err)
 	}
-	return &countingFile{f: f, p: e.prog}, nil
+	return &countingFile{f: f, c: e.in}, nil
 }
 
 // Consumed counts bytes of an input read other than through Open (a
 // workbook that a library opens itself).
-func (e *Emitter) Consumed(n int64) { e.prog.add(n) }
+func (e *Emitter) Consumed(n int64) { e.in.add(n) }
 
 // Read counts records read from the input (the error rate's denominator).
 func (e *Emitter) Read(n int) { e.st.addRead(int64(n)) }
@@ -119,16 +125,18 @@ func Run(ctx context.Context, db *mongo.Database, l Loader, opt Options) (*Repor
 		fresh = later
 	}
 	start := time.Now()
-	prog := newProgress(opt.Progress, totalSize(l.Files()), l.Dataset(), func() int64 { return st.docs() })
-	sink := newSink(ctx, db, opt.Sink, st)
-	e := &Emitter{sink: sink, st: st, prog: prog, log: log}
+	in := &counter{tr: opt.Progress}
+	opt.Progress.AddBytesTotal(totalSize(l.Files()))
+	opt.Progress.SetPhase(PhaseLoad)
+	sink := newSink(ctx, db, opt.Sink, st, opt.Progress)
+	e := &Emitter{sink: sink, st: st, in: in, log: log}
 	lerr := l.Load(ctx, e)
 	cerr := sink.Close(ctx)
 	if len(fresh) > 0 && ctx.Err() == nil {
+		opt.Progress.SetPhase(PhaseIndexes)
 		cerr = errors.Join(cerr, indexCreated(ctx, db, fresh, st))
 	}
-	prog.finish()
-	st.report(rep, time.Since(start), prog.bytes.Load())
+	st.report(rep, time.Since(start), in.bytes.Load())
 	rep.Interrupted = ctx.Err() != nil
 	log.Info("load done", "read", rep.Read, "inserted", rep.Inserted, "updated", rep.Updated,
 		"unchanged", rep.Unchanged, "rejected", rep.Rejected)
@@ -168,16 +176,6 @@ func CheckInputs(l Loader) error {
 		}
 	}
 	return nil
-}
-
-func (s *stats) docs() int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var n int64
-	for _, c := range s.colls {
-		n += c.Docs
-	}
-	return n
 }
 
 func totalSize(files []string) int64 {

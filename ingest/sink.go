@@ -14,6 +14,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
+
+	"github.com/noscites/citadel/internal/progress"
 )
 
 // Fields the sink adds to every document.
@@ -49,6 +51,7 @@ type Sink struct {
 	db     *mongo.Database
 	opt    SinkOptions
 	st     *stats
+	tr     *progress.Tracker // counts documents converted (nil: nobody watches)
 	buf    map[string][]pending
 	rejBuf map[string][]bson.D
 	work   chan job
@@ -85,7 +88,7 @@ type job struct {
 	rejects []bson.D
 }
 
-func newSink(ctx context.Context, db *mongo.Database, opt SinkOptions, st *stats) *Sink {
+func newSink(ctx context.Context, db *mongo.Database, opt SinkOptions, st *stats, tr *progress.Tracker) *Sink {
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = DefaultBatchSize
 	}
@@ -98,7 +101,7 @@ func newSink(ctx context.Context, db *mongo.Database, opt SinkOptions, st *stats
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Sink{db: db, opt: opt, st: st, buf: map[string][]pending{}, rejBuf: map[string][]bson.D{},
+	s := &Sink{db: db, opt: opt, st: st, tr: tr, buf: map[string][]pending{}, rejBuf: map[string][]bson.D{},
 		pend: map[string]*pendGroup{},
 		work: make(chan job, opt.Workers)}
 	s.parent = ctx
@@ -152,6 +155,7 @@ func (s *Sink) Put(ctx context.Context, coll string, d Doc) error {
 		return fmt.Errorf("encode document %v of %s: %w", d.ID, coll, err)
 	}
 	s.st.update(coll, func(c *CollStats) { c.Docs++ })
+	s.tr.Add(1, 0)
 	if s.db == nil {
 		return nil
 	}
@@ -275,15 +279,21 @@ func (s *Sink) writeRejects(ctx context.Context, coll string, rej []bson.D) erro
 	for i := range rej {
 		docs[i] = rej[i]
 	}
-	_, err := s.collection(coll+RejectsSuffix).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	dup, other, err := splitWriteErrors(err)
+	var other []mongo.BulkWriteError
+	err := retry(ctx, func(int) error {
+		_, err := s.collection(coll+RejectsSuffix).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+		// Duplicate keys: recorded by an earlier load of the same file, or
+		// by the attempt of this one that got no answer.
+		_, o, fatal := splitWriteErrors(err)
+		other = o
+		return fatal
+	})
 	if err != nil {
 		return fmt.Errorf("write rejects of %s: %w", coll, err)
 	}
 	if len(other) > 0 {
 		return fmt.Errorf("write rejects of %s: %s", coll, other[0].Message)
 	}
-	_ = dup // already recorded by an earlier load of the same file
 	return nil
 }
 

@@ -146,3 +146,28 @@ func TestProbeHelpers(t *testing.T) {
 		t.Fatalf("median of a %v %v %v", m, ok, err)
 	}
 }
+
+func TestClaimWritten(t *testing.T) {
+	doc := func(id, hash string) pending { return pending{id: id, hash: hash} }
+	batch := []pending{doc("a", "h1"), doc("b", "h2"), doc("a", "h1"), doc("c", "h3"), doc("d", "h4")}
+	have := map[string]stored{
+		keyOf("a"): {hash: "h1", run: "r"},   // written by the unanswered attempt
+		keyOf("b"): {hash: "h2", run: "old"}, // an existing document of an earlier load
+		keyOf("c"): {hash: "other", run: "r"},
+		// d: not found (deleted since)
+	}
+	dup := map[int]bool{0: true, 1: true, 2: true, 3: true, 4: true}
+	claimWritten(batch, dup, have, "r")
+	// a's first record was inserted by the lost attempt; its repeat, b
+	// (exists from before), c (this load wrote other content under that
+	// key) and d stay duplicates, resolved as usual.
+	want := map[int]bool{1: true, 2: true, 3: true, 4: true}
+	if len(dup) != len(want) {
+		t.Fatalf("duplicates %v, want %v", dup, want)
+	}
+	for i := range want {
+		if !dup[i] {
+			t.Fatalf("duplicates %v, want %v", dup, want)
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/noscites/citadel/ingest/supermarket"
 	"github.com/noscites/citadel/ingest/weather"
 	"github.com/noscites/citadel/internal/fault"
+	"github.com/noscites/citadel/internal/progress"
 )
 
 func ingestCommand(e *env) *cli.Command {
@@ -217,7 +218,10 @@ func (e *env) runLoad(c *cli.Context, l ingest.Loader) error {
 	if err != nil {
 		return err
 	}
-	rep, err := ingest.Run(c.Context, t.db, l, opt)
+	opt.Progress = progress.New()
+	stop := e.showProgress(c.Context, opt.Progress, "ingest "+l.Dataset())
+	rep, err := ingest.Load(c.Context, t.Target, l, opt)
+	stop()
 	if perr := e.printReport(rep, t); perr != nil && err == nil {
 		err = perr
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/noscites/citadel/config"
+	"github.com/noscites/citadel/internal/audit"
 )
 
 // exampleConfig writes the commented example (ingest section: replica set
@@ -53,13 +54,27 @@ func TestIngestUsesConfig(t *testing.T) {
 	}
 }
 
-func TestRedactURI(t *testing.T) {
-	for in, want := range map[string]string{
-		"mongodb://user:secret@h1,h2/?replicaSet=rs": "mongodb://user:***@h1,h2/?replicaSet=rs",
-		"mongodb://127.0.0.1:27017/":                 "mongodb://127.0.0.1:27017/",
-	} {
-		if got := redactURI(in); got != want {
-			t.Errorf("%s: %s", in, got)
-		}
+// TestIngestAuditTrail: a load (here a dry run) appends its record to the
+// config's audit.path: action, target, the city, the outcome.
+func TestIngestAuditTrail(t *testing.T) {
+	fixture := filepath.Join("..", "..", "ingest", "airbnb", "testdata", "listings-paris-2024.csv")
+	trail := filepath.Join(t.TempDir(), "audit.jsonl")
+	cfg := exampleConfig(t, func(s string) string {
+		return strings.Replace(s, "# audit:\n#   path: /var/log/citadel/audit.jsonl", "audit:\n  path: "+trail, 1)
+	})
+	code, out, errOut := runCLI(t, "", "--config", cfg, "ingest", "airbnb", "--dry-run", "--max-error-rate", "0.5", "--city", "paris", fixture)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	data, err := os.ReadFile(trail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r audit.Record
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatalf("audit file %q: %v", data, err)
+	}
+	if r.Action != "ingest.load" || r.Target != "opendata/airbnb" || r.Outcome != audit.DryRun || r.Parameters["city"] != "paris" {
+		t.Fatalf("audit record %+v", r)
 	}
 }

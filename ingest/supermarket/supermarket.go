@@ -80,6 +80,12 @@ func (l *Loader) Files() []string {
 	return []string{l.File, l.LogsFile}
 }
 
+// Parameters implements ingest.Parameterized (the audit record): whether
+// names and emails were kept; never the key.
+func (l *Loader) Parameters() map[string]any {
+	return map[string]any{"keep_personal_data": l.KeepPersonalData}
+}
+
 // Collections implements ingest.Loader.
 func (l *Loader) Collections() []ingest.Collection {
 	return []ingest.Collection{
