@@ -56,6 +56,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			reportCommand(e),
 			backupCommand(e),
 			restoreCommand(e),
+			storageCommand(e),
 		},
 	}
 	app.CustomAppHelpTemplate = cli.AppHelpTemplate + exitCodesHelp()
