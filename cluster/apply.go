@@ -22,12 +22,13 @@ type StepResult struct {
 // ErrDrift means the live config changed under a running apply.
 var ErrDrift = errors.New("the live config changed during apply")
 
-// Apply executes the steps one at a time. Before each reconfig it waits for
-// the previous config to be committed and for newly added members to finish
-// their initial sync, checks that the live members are what the plan
-// expected, and steps the primary down first when the step makes it
-// unelectable. progress is called after each step (it may be nil).
-func (m *Manager) Apply(ctx context.Context, rs *config.ReplicaSet, steps []Step, progress func(StepResult)) ([]StepResult, error) {
+// applySteps executes the steps one at a time. Before each reconfig it
+// waits for the previous config to be committed and for newly added members
+// to finish their initial sync, checks that the live members are what the
+// plan expected, and steps the primary down first when the step makes it
+// unelectable. progress is called after each step (it may be nil). The
+// callers (ApplySets, Rejoin) write the action's audit record.
+func (m *Manager) applySteps(ctx context.Context, rs *config.ReplicaSet, steps []Step, progress func(StepResult)) ([]StepResult, error) {
 	var out []StepResult
 	var prev *Config
 	for i, s := range steps {
@@ -58,7 +59,7 @@ func (m *Manager) applyStep(ctx context.Context, rs *config.ReplicaSet, s Step, 
 			return StepResult{}, err
 		}
 		err = m.dial.setDefaultWriteConcern(ctx, st.Primary, s.WriteConcern)
-		m.record(ctx, "set-default-write-concern", rs.Name, s.Summary, st.Config.Version, st.Config.Version, err)
+		m.changed("set-default-write-concern", rs.Name, s.Summary, st.Config.Version, st.Config.Version, err)
 		if err != nil {
 			return StepResult{}, fmt.Errorf("setDefaultRWConcern on %s: %w", st.Primary, err)
 		}
@@ -71,7 +72,7 @@ func (m *Manager) applyStep(ctx context.Context, rs *config.ReplicaSet, s Step, 
 
 func (m *Manager) initiate(ctx context.Context, rs *config.ReplicaSet, s Step) (StepResult, error) {
 	err := m.dial.replSetInitiate(ctx, s.Host, s.Config)
-	m.record(ctx, "initiate", rs.Name, s.Summary, 0, s.Config.Version, err)
+	m.changed("initiate", rs.Name, s.Summary, 0, s.Config.Version, err)
 	if err != nil {
 		return StepResult{}, fmt.Errorf("replSetInitiate on %s: %w", s.Host, err)
 	}
@@ -147,7 +148,7 @@ func (m *Manager) reconfig(ctx context.Context, rs *config.ReplicaSet, s Step, p
 		next.Version = st.Config.Version + 1
 	}
 	err = m.dial.replSetReconfig(ctx, st.Primary, next, false, m.StepTimeout)
-	m.record(ctx, "reconfig", rs.Name, s.Summary, st.Config.Version, next.Version, err)
+	m.changed("reconfig", rs.Name, s.Summary, st.Config.Version, next.Version, err)
 	if err != nil {
 		return res, fmt.Errorf("replSetReconfig to version %d on %s: %w", next.Version, st.Primary, err)
 	}
@@ -178,7 +179,7 @@ func (m *Manager) handOver(ctx context.Context, rs *config.ReplicaSet, st *State
 	et := electionTimeout(st.Config)
 	frozen := m.freezeOthers(ctx, st, heir, catchUp+2*et+30*time.Second)
 	err := m.dial.replSetStepDown(ctx, st.Primary, stepDownPeriod(catchUp, et), catchUp)
-	m.record(ctx, "step-down", rs.Name, fmt.Sprintf("step down %s so %s takes over", st.Primary, heir), st.Config.Version, st.Config.Version, err)
+	m.changed("step-down", rs.Name, fmt.Sprintf("step down %s so %s takes over", st.Primary, heir), st.Config.Version, st.Config.Version, err)
 	if err != nil {
 		if notCaughtUp(err) {
 			return "", frozen, fmt.Errorf("%w: %s refused to step down: no electable secondary caught up within %s: %w", ErrNotCaughtUp, st.Primary, catchUp, err)

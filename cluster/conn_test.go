@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/noscites/citadel/config"
+	"github.com/noscites/citadel/internal/audit"
 	"github.com/noscites/citadel/internal/mongoconn"
 )
 
@@ -87,13 +88,27 @@ func TestDialerHonoursAuthAndTLS(t *testing.T) {
 	}
 }
 
-func TestSlogAuditor(t *testing.T) {
+// TestAuditRecordThroughTrail: an action's record goes through
+// internal/audit (the one audit path) with who, the action, the set and
+// the config versions; the slog sink writes it as one line.
+func TestAuditRecordThroughTrail(t *testing.T) {
 	var b bytes.Buffer
-	a := SlogAuditor{Log: slog.New(slog.NewTextHandler(&b, nil))}
-	a.Record(context.Background(), AuditEntry{Who: "alice", When: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC), Action: "reconfig",
-		Set: "main", Detail: "add l2", VersionBefore: 4, VersionAfter: 5, Outcome: "ok"})
+	var got []audit.Record
+	trail := audit.New(nil, "alice", audit.SlogSink{Log: slog.New(slog.NewTextHandler(&b, nil))},
+		audit.Func(func(_ context.Context, r audit.Record) error { got = append(got, r); return nil }))
+	d, err := NewDialer(config.MongoDB{}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewManager(d, slog.New(slog.DiscardHandler), trail)
+	m.record(context.Background(), ActionApply, "main", applyParams(SetPlan{Set: "main", LiveVersion: 4, Steps: []Step{{Summary: "add l2"}},
+		Results: []StepResult{{VersionBefore: 4, VersionAfter: 5}}}), nil)
+	if len(got) != 1 || got[0].Who != "alice" || got[0].Action != "cluster.apply" || got[0].Target != "main" || got[0].Outcome != audit.OK ||
+		got[0].Parameters["version_before"] != 4 || got[0].Parameters["version_after"] != 5 {
+		t.Fatalf("records %+v", got)
+	}
 	out := b.String()
-	for _, want := range []string{"msg=audit", "who=alice", "when=2026-03-01T10:00:00", "action=reconfig", "rs=main", `what="add l2"`, "version_before=4", "version_after=5", "outcome=ok"} {
+	for _, want := range []string{"msg=audit", "who=alice", "action=cluster.apply", "target=main", "add l2", "version_before:4", "version_after:5", "outcome=ok"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("audit line %q misses %q", out, want)
 		}

@@ -32,20 +32,23 @@ type FailoverReport struct {
 // or the other site answers; confirm (the callback returns an error to stop);
 // save the current config with the survivors' optimes; force-reconfig on the
 // survivor with the newest optime; wait for a primary; prove it takes a
-// w:majority write.
-func (m *Manager) Failover(ctx context.Context, rs *config.ReplicaSet, toSite string, force bool, saver Saver, confirm func(*FailoverPlan) error) (*FailoverReport, error) {
+// w:majority write. It writes one audit record, whatever the outcome
+// (refusals included).
+func (m *Manager) Failover(ctx context.Context, rs *config.ReplicaSet, toSite string, force bool, saver Saver, confirm func(*FailoverPlan) error) (rep *FailoverReport, err error) {
+	var fp *FailoverPlan
+	defer func() { m.record(ctx, ActionFailover, rs.Name, failoverParams(toSite, force, fp, rep), err) }()
 	st, err := m.Observe(ctx, rs)
 	if err != nil {
 		return nil, err
 	}
-	fp, err := PrepareFailover(st, toSite, force)
+	fp, err = PrepareFailover(st, toSite, force)
 	if err != nil {
 		return nil, err
 	}
 	if err := confirm(fp); err != nil {
 		return nil, err
 	}
-	rep := &FailoverReport{Plan: fp, VersionBefore: fp.Previous.Version}
+	rep = &FailoverReport{Plan: fp, VersionBefore: fp.Previous.Version}
 	doc, err := json.MarshalIndent(struct {
 		*FailoverPlan
 		ObservedAt time.Time `json:"observed_at"`
@@ -65,8 +68,7 @@ func (m *Manager) Failover(ctx context.Context, rs *config.ReplicaSet, toSite st
 	}
 	start := m.now()
 	err = m.dial.replSetReconfig(ctx, fp.RunOn, fp.Config, true, m.StepTimeout)
-	m.record(ctx, "failover", rs.Name, fmt.Sprintf("forced reconfig on %s keeping %s; lost %v; saved to %s",
-		fp.RunOn, survivorHosts(fp), fp.Lost, rep.SavedTo), fp.Previous.Version, fp.Config.Version, err)
+	m.changed("forced reconfig", rs.Name, fmt.Sprintf("on %s keeping %s; lost %v", fp.RunOn, survivorHosts(fp), fp.Lost), fp.Previous.Version, fp.Config.Version, err)
 	if err != nil {
 		return rep, fmt.Errorf("forced replSetReconfig on %s: %w", fp.RunOn, err)
 	}
@@ -88,6 +90,19 @@ func (m *Manager) Failover(ctx context.Context, rs *config.ReplicaSet, toSite st
 	}
 	rep.MajorityWrite = m.majorityWrite(ctx, rs.Name, survivorHosts(fp)) == nil
 	return rep, nil
+}
+
+// failoverParams are the failover's audit parameters: what was asked and,
+// once planned and run, what it kept, dropped and saved.
+func failoverParams(toSite string, force bool, fp *FailoverPlan, rep *FailoverReport) map[string]any {
+	p := map[string]any{"to_site": toSite, "force": force}
+	if fp != nil {
+		p["survivors"], p["lost"], p["run_on"], p["version_before"] = survivorHosts(fp), fp.Lost, fp.RunOn, fp.Previous.Version
+	}
+	if rep != nil {
+		p["saved_to"], p["new_primary"], p["majority_write"], p["version_after"] = rep.SavedTo, rep.NewPrimary, rep.MajorityWrite, rep.VersionAfter
+	}
+	return p
 }
 
 func survivorHosts(fp *FailoverPlan) []string {

@@ -33,7 +33,9 @@ type RejoinReport struct {
 // adding them it reads each returning member's oplog backwards until an
 // entry the primary also holds, and reports what mongod will roll back:
 // to onRollback (when not nil) before the first step, and in the report.
-func (m *Manager) Rejoin(ctx context.Context, rs *config.ReplicaSet, site string, onRollback func([]RollbackReport), progress func(StepResult)) (*RejoinReport, error) {
+// It writes one audit record, whatever the outcome.
+func (m *Manager) Rejoin(ctx context.Context, rs *config.ReplicaSet, site string, onRollback func([]RollbackReport), progress func(StepResult)) (rep *RejoinReport, err error) {
+	defer func() { m.record(ctx, ActionRejoin, rs.Name, rejoinParams(site, rep), err) }()
 	st, err := m.Observe(ctx, rs)
 	if err != nil {
 		return nil, err
@@ -42,7 +44,7 @@ func (m *Manager) Rejoin(ctx context.Context, rs *config.ReplicaSet, site string
 	if err != nil {
 		return nil, err
 	}
-	rep := &RejoinReport{Set: rs.Name, Site: site, Primary: st.Primary, VersionBefore: st.Config.Version, VersionAfter: st.Config.Version}
+	rep = &RejoinReport{Set: rs.Name, Site: site, Primary: st.Primary, VersionBefore: st.Config.Version, VersionAfter: st.Config.Version}
 	if desired == nil {
 		return rep, nil
 	}
@@ -54,11 +56,10 @@ func (m *Manager) Rejoin(ctx context.Context, rs *config.ReplicaSet, site string
 	if onRollback != nil {
 		onRollback(rep.Rollback)
 	}
-	rep.Steps, err = m.Apply(ctx, rs, steps, progress)
+	rep.Steps, err = m.applySteps(ctx, rs, steps, progress)
 	if n := len(rep.Steps); n > 0 {
 		rep.VersionAfter = rep.Steps[n-1].VersionAfter
 	}
-	m.record(ctx, "rejoin", rs.Name, fmt.Sprintf("site %s back as secondaries: %d step(s)", site, len(rep.Steps)), rep.VersionBefore, rep.VersionAfter, err)
 	if err != nil {
 		return rep, err
 	}
@@ -70,6 +71,20 @@ func (m *Manager) Rejoin(ctx context.Context, rs *config.ReplicaSet, site string
 		}
 	}
 	return rep, nil
+}
+
+// rejoinParams are the rejoin's audit parameters.
+func rejoinParams(site string, rep *RejoinReport) map[string]any {
+	p := map[string]any{"site": site}
+	if rep == nil {
+		return p
+	}
+	var steps []string
+	for _, s := range rep.Steps {
+		steps = append(steps, s.Step.Summary)
+	}
+	p["primary"], p["steps"], p["version_before"], p["version_after"] = rep.Primary, steps, rep.VersionBefore, rep.VersionAfter
+	return p
 }
 
 // Divergence reports, without changing anything, what each member of a

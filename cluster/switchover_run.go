@@ -24,16 +24,20 @@ type SwitchoverReport struct {
 // (it waits up to catchUp for the target to catch up), wait for the target
 // to win, then set the priorities that keep it there. A probe writer
 // measures the write-unavailability window throughout.
-func (m *Manager) Switchover(ctx context.Context, rs *config.ReplicaSet, toSite string, catchUp time.Duration) (*SwitchoverReport, error) {
+//
+// It writes one audit record, whatever the outcome (refusals included).
+func (m *Manager) Switchover(ctx context.Context, rs *config.ReplicaSet, toSite string, catchUp time.Duration) (rep *SwitchoverReport, err error) {
+	var sp *SwitchoverPlan
+	defer func() { m.record(ctx, ActionSwitchover, rs.Name, switchoverParams(toSite, catchUp, sp, rep), err) }()
 	st, err := m.Observe(ctx, rs)
 	if err != nil {
 		return nil, err
 	}
-	sp, err := PrepareSwitchover(st, rs, toSite, catchUp)
+	sp, err = PrepareSwitchover(st, rs, toSite, catchUp)
 	if err != nil {
 		return nil, err
 	}
-	rep := &SwitchoverReport{Plan: sp, NewPrimary: sp.Target, VersionBefore: st.Config.Version, VersionAfter: st.Config.Version}
+	rep = &SwitchoverReport{Plan: sp, NewPrimary: sp.Target, VersionBefore: st.Config.Version, VersionAfter: st.Config.Version}
 	if sp.AlreadyThere {
 		return rep, nil
 	}
@@ -51,10 +55,21 @@ func (m *Manager) Switchover(ctx context.Context, rs *config.ReplicaSet, toSite 
 		rep.VersionAfter, err = m.stick(ctx, rs, sp)
 	}
 	rep.Probe = probe.Stop()
-	m.record(ctx, "switchover", rs.Name, fmt.Sprintf("primary %s (%s) → %s (%s) in %s, writes unavailable %s",
-		sp.Primary, sp.FromSite, sp.Target, sp.ToSite, humanDuration(rep.Took.D()), humanDuration(rep.Probe.Unavailable.D())),
-		rep.VersionBefore, rep.VersionAfter, err)
 	return rep, err
+}
+
+// switchoverParams are the switchover's audit parameters: what was asked
+// and, once planned and run, what it did.
+func switchoverParams(toSite string, catchUp time.Duration, sp *SwitchoverPlan, rep *SwitchoverReport) map[string]any {
+	p := map[string]any{"to_site": toSite, "catch_up": catchUp.String()}
+	if sp != nil {
+		p["primary_before"], p["target"], p["already_there"] = sp.Primary, sp.Target, sp.AlreadyThere
+	}
+	if rep != nil {
+		p["version_before"], p["version_after"] = rep.VersionBefore, rep.VersionAfter
+		p["took_seconds"], p["write_unavailable_seconds"] = rep.Took.D().Seconds(), rep.Probe.Unavailable.D().Seconds()
+	}
+	return p
 }
 
 // switchPrimary freezes, steps down and waits for the target.
@@ -105,7 +120,7 @@ func (m *Manager) stick(ctx context.Context, rs *config.ReplicaSet, sp *Switchov
 	version := r.Config.Version
 	if !sameMembers(next, r.Config) {
 		err = m.dial.replSetReconfig(ctx, sp.Target, next, false, m.StepTimeout)
-		m.record(ctx, "reconfig", rs.Name, "switchover priorities: "+priorityList(next), r.Config.Version, next.Version, err)
+		m.changed("reconfig", rs.Name, "switchover priorities: "+priorityList(next), r.Config.Version, next.Version, err)
 		if err != nil {
 			return version, fmt.Errorf("set priorities on %s (the old primary may take over again when its step-down ends): %w", sp.Target, err)
 		}

@@ -35,9 +35,14 @@ type world struct {
 	dir   string
 	data  string // the simulator's data directory (each member's dbPath under it)
 	wrote int
+	extra string // YAML appended to every config written (storages, backups)
 }
 
-func startWorld(t *testing.T) *world {
+func startWorld(t *testing.T) *world { return startWorldOplog(t, 0) }
+
+// startWorldOplog starts the world with each member's oplog capped at
+// oplogMax bytes (0: the simulator's default).
+func startWorldOplog(t *testing.T, oplogMax int) *world {
 	t.Helper()
 	w := &world{host: map[string]string{}, dir: t.TempDir(), data: t.TempDir()}
 	rs := config.ReplicaSet{Name: "main"}
@@ -49,7 +54,7 @@ func startWorld(t *testing.T) *world {
 		rs.Members = append(rs.Members, config.Member{Host: w.host[n], Site: site})
 	}
 	sim, err := mongosim.Start(context.Background(), mongosim.Options{Sets: []config.ReplicaSet{rs}, DataDir: w.data,
-		ElectionTimeout: e2eElection, HeartbeatInterval: e2eHeartbeat})
+		ElectionTimeout: e2eElection, HeartbeatInterval: e2eHeartbeat, OplogMaxBytes: oplogMax})
 	if err != nil {
 		testbed.Unavailable(t, "mongosim", err)
 	}
@@ -74,6 +79,7 @@ func (w *world) config(t *testing.T, ms ...member) string {
 		site := map[byte]string{'p': "paris", 'l': "lyon"}[m.name[0]]
 		fmt.Fprintf(&b, "      - {host: %q, site: %s, tags: {site: %s}%s}\n", w.host[m.name], site, site, m.extra)
 	}
+	b.WriteString(w.extra)
 	w.wrote++
 	path := filepath.Join(w.dir, fmt.Sprintf("citadel-%d.yaml", w.wrote))
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {

@@ -159,7 +159,7 @@ func (w *world) divergenceBeforeHeal(t *testing.T, cfgPath string) {
 	must(t, err)
 	d, err := cluster.NewDialer(cfg.MongoDB, slog.New(slog.DiscardHandler))
 	must(t, err)
-	mgr := cluster.NewManager(d, slog.New(slog.DiscardHandler), cluster.SlogAuditor{Log: slog.New(slog.DiscardHandler)}, "e2e")
+	mgr := cluster.NewManager(d, slog.New(slog.DiscardHandler), nil)
 	t.Cleanup(func() { _ = mgr.Close(context.Background()) })
 	reps, err := mgr.Divergence(context.Background(), cfg.ReplicaSet("main"), "paris")
 	must(t, err)

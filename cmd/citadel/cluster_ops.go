@@ -53,10 +53,7 @@ func (e *env) clusterFailover(c *cli.Context) error {
 	}
 	defer ce.close()
 	toSite := c.String("to-site")
-	saver, err := e.failoverSaver(c, ce.cfg, toSite)
-	if err != nil {
-		return err
-	}
+	saver := cluster.FailoverSaver(ce.cfg, toSite, c.String("save-dir"), e.log)
 	confirm := func(fp *cluster.FailoverPlan) error {
 		if !e.json {
 			e.printFailoverPlan(fp)

@@ -2,21 +2,13 @@ package main
 
 import (
 	"bufio"
-	"bytes"
-	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"strings"
-	"time"
 
-	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
-	"github.com/noscites/citadel/backup"
-	"github.com/noscites/citadel/backup/storage"
 	"github.com/noscites/citadel/cluster"
-	"github.com/noscites/citadel/config"
 )
 
 // interactive reports whether stdin is a terminal a person can answer on.
@@ -78,7 +70,7 @@ func (e *env) stepPrinter() func(cluster.StepResult) {
 	}
 }
 
-func (e *env) printPlan(p setPlan) {
+func (e *env) printPlan(p cluster.SetPlan) {
 	if len(p.Steps) == 0 {
 		fmt.Fprintf(e.stdout, "%s: the live config (version %d) is what the file says; nothing to do\n", p.Set, p.LiveVersion)
 		return
@@ -101,54 +93,4 @@ func (e *env) printPlan(p setPlan) {
 		}
 		fmt.Fprintf(e.stdout, "  %d. %s%s\n", i+1, s.Summary, suffix)
 	}
-}
-
-// failoverSaver keeps the saved config in a storage of the surviving site
-// (else any storage) when the file configures one, falling back to
-// --save-dir when the storage cannot be opened or written: a disaster must
-// not wait for a bucket.
-func (e *env) failoverSaver(c *cli.Context, cfg *config.Config, site string) (cluster.Saver, error) {
-	local := cluster.DirSaver{Dir: c.String("save-dir")}
-	var pick *config.Storage
-	for i := range cfg.Storages {
-		if s := &cfg.Storages[i]; pick == nil || s.Site == site && pick.Site != site {
-			pick = s
-		}
-	}
-	if pick == nil {
-		return local, nil
-	}
-	st, err := backup.OpenStorage(pick)
-	if err != nil {
-		e.log.Warn("storage unusable for the saved config; saving locally", "storage", pick.Name, "err", err)
-		return local, nil
-	}
-	return fallbackSaver{primary: storageSaver{st}, local: local, log: e.log}, nil
-}
-
-// storageSaver saves into a backup storage.
-type storageSaver struct{ st storage.Storage }
-
-func (s storageSaver) Save(ctx context.Context, key string, data []byte) (string, error) {
-	if _, err := s.st.Put(ctx, key, bytes.NewReader(data), storage.PutOptions{}); err != nil {
-		return "", fmt.Errorf("save %s: %w", storage.Where(s.st, key), err)
-	}
-	return storage.Where(s.st, key), nil
-}
-
-// fallbackSaver tries the storage, then the local directory.
-type fallbackSaver struct {
-	primary, local cluster.Saver
-	log            *slog.Logger
-}
-
-func (f fallbackSaver) Save(ctx context.Context, key string, data []byte) (string, error) {
-	ctx2, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	where, err := f.primary.Save(ctx2, key, data)
-	if err == nil {
-		return where, nil
-	}
-	f.log.Warn("saving to the storage failed; saving locally", "err", err)
-	return f.local.Save(ctx, key, data)
 }

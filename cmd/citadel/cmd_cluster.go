@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -44,7 +44,8 @@ func clusterCommand(e *env) *cli.Command {
 	}
 }
 
-// clusterEnv is what every cluster subcommand opens: the file and a manager.
+// clusterEnv is what every cluster subcommand opens: the file, the sets
+// and a manager.
 type clusterEnv struct {
 	cfg  *config.Config
 	sets []*config.ReplicaSet
@@ -72,36 +73,15 @@ func (e *env) openCluster(c *cli.Context, required ...string) (*clusterEnv, erro
 	if err != nil {
 		return nil, err
 	}
-	ce := &clusterEnv{cfg: cfg}
-	if name := c.String("rs"); name != "" {
-		rs := cfg.ReplicaSet(name)
-		if rs == nil {
-			return nil, fault.Usage(fmt.Sprintf("--rs %q: no such replica set in %s (sets: %s)", name, cfg.File, setNames(cfg)))
-		}
-		ce.sets = []*config.ReplicaSet{rs}
-	} else {
-		for i := range cfg.ReplicaSets {
-			ce.sets = append(ce.sets, &cfg.ReplicaSets[i])
-		}
+	sets, err := cluster.SelectSets(cfg, c.String("rs"))
+	if err != nil {
+		return nil, err
 	}
 	d, err := cluster.NewDialer(cfg.MongoDB, e.log)
 	if err != nil {
 		return nil, err
 	}
-	audit := cluster.SlogAuditor{Log: slog.New(slog.NewTextHandler(e.stderr, nil))}
-	ce.mgr = cluster.NewManager(d, e.log, audit, cluster.Operator())
-	return ce, nil
-}
-
-func setNames(cfg *config.Config) string {
-	s := ""
-	for i, rs := range cfg.ReplicaSets {
-		if i > 0 {
-			s += ", "
-		}
-		s += rs.Name
-	}
-	return s
+	return &clusterEnv{cfg: cfg, sets: sets, mgr: cluster.NewManager(d, e.log, e.auditTrail(cfg))}, nil
 }
 
 func (e *env) clusterStatus(c *cli.Context) error {
@@ -110,66 +90,27 @@ func (e *env) clusterStatus(c *cli.Context) error {
 		return err
 	}
 	defer ce.close()
-	var reports []cluster.StatusReport
-	var unknown []error
-	for _, rs := range ce.sets {
-		st, err := ce.mgr.Observe(c.Context, rs)
-		if err != nil {
-			return err
-		}
-		if uerr := st.UnknownError(); uerr != nil {
-			unknown = append(unknown, fmt.Errorf("cluster status: %w", uerr))
-		}
-		reports = append(reports, cluster.Report(st))
-		if !e.json {
+	var each func(*cluster.State) error
+	if !e.json {
+		each = func(st *cluster.State) error {
 			if err := cluster.WriteStatus(e.stdout, st); err != nil {
 				return err
 			}
-			fmt.Fprintln(e.stdout)
-		}
-	}
-	if e.json {
-		if err := printJSON(e.stdout, map[string]any{"replica_sets": reports}); err != nil {
+			_, err := fmt.Fprintln(e.stdout)
 			return err
 		}
 	}
-	// A set whose state could not be observed fails the command (exit 1):
-	// a script must not read "not initiated" into members that are down.
-	return errors.Join(unknown...)
-}
-
-// setPlan is the plan of one set (JSON of plan and apply).
-type setPlan struct {
-	Set         string               `json:"set"`
-	LiveVersion int                  `json:"live_version"`
-	Steps       []cluster.Step       `json:"steps"`
-	Results     []cluster.StepResult `json:"results,omitempty"`
-	Error       string               `json:"error,omitempty"`
-}
-
-// planSets observes each set and plans it; the first refusal stops.
-func (e *env) planSets(ctx context.Context, ce *clusterEnv) ([]setPlan, []*config.ReplicaSet, error) {
-	var out []setPlan
-	for _, rs := range ce.sets {
-		st, err := ce.mgr.Observe(ctx, rs)
-		if err != nil {
-			return out, nil, err
+	states, err := ce.mgr.Status(c.Context, ce.sets, each)
+	if e.json && (err == nil || errors.Is(err, cluster.ErrStateUnknown)) {
+		reports := make([]cluster.StatusReport, len(states))
+		for i, st := range states {
+			reports[i] = cluster.Report(st)
 		}
-		var live *cluster.Config
-		sp := setPlan{Set: rs.Name, Steps: []cluster.Step{}}
-		if st.Initiated {
-			live, sp.LiveVersion = st.Config, st.Config.Version
+		if perr := printJSON(e.stdout, map[string]any{"replica_sets": reports}); perr != nil {
+			return perr
 		}
-		desired, err := cluster.Desired(rs, live)
-		if err != nil {
-			return out, nil, err
-		}
-		if sp.Steps, err = cluster.Plan(st, desired); err != nil {
-			return out, nil, fmt.Errorf("plan %s: %w", rs.Name, err)
-		}
-		out = append(out, sp)
 	}
-	return out, ce.sets, nil
+	return err
 }
 
 func (e *env) clusterPlan(c *cli.Context) error {
@@ -178,7 +119,7 @@ func (e *env) clusterPlan(c *cli.Context) error {
 		return err
 	}
 	defer ce.close()
-	plans, _, err := e.planSets(c.Context, ce)
+	plans, err := ce.mgr.PlanSets(c.Context, ce.sets)
 	if err != nil {
 		return err
 	}
@@ -197,38 +138,24 @@ func (e *env) clusterApply(c *cli.Context) error {
 		return err
 	}
 	defer ce.close()
-	plans, sets, err := e.planSets(c.Context, ce)
-	if err != nil {
-		return err
-	}
-	total := 0
-	for _, p := range plans {
-		total += len(p.Steps)
-		if !e.json {
-			e.printPlan(p)
+	o := cluster.ApplyOptions{Progress: e.stepPrinter()}
+	if !e.json {
+		o.Review = func(plans []cluster.SetPlan) {
+			for _, p := range plans {
+				e.printPlan(p)
+			}
 		}
 	}
-	if total > 0 && !c.Bool("yes") {
-		if err := e.confirmYes(fmt.Sprintf("apply these %d step(s)?", total)); err != nil {
-			return err
-		}
+	if !c.Bool("yes") {
+		o.Confirm = func(steps int) error { return e.confirmYes(fmt.Sprintf("apply these %d step(s)?", steps)) }
 	}
-	var firstErr error
-	for i := range plans {
-		if len(plans[i].Steps) == 0 {
-			continue
-		}
-		plans[i].Results, err = ce.mgr.Apply(c.Context, sets[i], plans[i].Steps, e.stepPrinter())
-		if err != nil {
-			plans[i].Error = err.Error()
-			firstErr = err
-			break
-		}
-	}
-	if e.json {
+	plans, err := ce.mgr.ApplySets(c.Context, ce.sets, o)
+	// The JSON tells what was applied: after a refusal before any step
+	// (no plan, no confirmation) there is only the error.
+	if e.json && (err == nil || slices.ContainsFunc(plans, func(p cluster.SetPlan) bool { return p.Error != "" })) {
 		if perr := printJSON(e.stdout, map[string]any{"replica_sets": plans}); perr != nil {
 			return perr
 		}
 	}
-	return firstErr
+	return err
 }
