@@ -101,7 +101,7 @@ func (e *env) ingestAirbnb(c *cli.Context) error {
 		return err
 	}
 	if c.String("city") == "" {
-		return fault.Usage(fmt.Sprintf("ingest airbnb: --city is required (%s)", strings.Join(airbnb.Cities, " or ")))
+		return fault.Usage(fmt.Sprintf("ingest airbnb: --city is required (%s)", strings.Join(airbnb.Cities(), " or ")))
 	}
 	l, err := airbnb.New(c.String("city"), c.Args().First())
 	if err != nil {

@@ -17,11 +17,11 @@ import (
 const Collection = "listings"
 
 // Cities are the scrapes the association loads.
-var Cities = []string{"paris", "lyon"}
+func Cities() []string { return []string{"paris", "lyon"} }
 
-// Required are the columns a listings file must have (both the 2023-2024
+// required are the columns a listings file must have (both the 2023-2024
 // and the 2025 schema have them; columns are found by name, not position).
-var Required = []string{"id", "last_scraped", "name", "host_id", "host_name", "host_is_superhost",
+var required = []string{"id", "last_scraped", "name", "host_id", "host_name", "host_is_superhost",
 	"neighbourhood_cleansed", "latitude", "longitude", "room_type", "price", "availability_30",
 	"number_of_reviews", "instant_bookable", "calculated_host_listings_count"}
 
@@ -34,12 +34,12 @@ type Loader struct {
 // New checks the city and returns a loader.
 func New(city, file string) (*Loader, error) {
 	city = strings.ToLower(strings.TrimSpace(city))
-	for _, c := range Cities {
+	for _, c := range Cities() {
 		if c == city {
 			return &Loader{City: city, File: file}, nil
 		}
 	}
-	return nil, fmt.Errorf("unknown city %q: use %s", city, strings.Join(Cities, " or "))
+	return nil, fmt.Errorf("unknown city %q: use %s", city, strings.Join(Cities(), " or "))
 }
 
 // Dataset implements ingest.Loader.
@@ -47,6 +47,9 @@ func (l *Loader) Dataset() string { return "airbnb" }
 
 // Files implements ingest.Loader.
 func (l *Loader) Files() []string { return []string{l.File} }
+
+// Parameters implements ingest.Parameterized (the audit record).
+func (l *Loader) Parameters() map[string]any { return map[string]any{"city": l.City} }
 
 // Collections implements ingest.Loader.
 func (l *Loader) Collections() []ingest.Collection {
@@ -61,7 +64,7 @@ func (l *Loader) Collections() []ingest.Collection {
 
 // Load implements ingest.Loader.
 func (l *Loader) Load(ctx context.Context, e *ingest.Emitter) error {
-	f := ingest.CSVFile{Path: l.File, Required: Required, Coll: Collection}
+	f := ingest.CSVFile{Path: l.File, Required: required, Coll: Collection}
 	return e.EachCSV(ctx, f, func(h *ingest.Header, rec ingest.CSVRecord, loc ingest.Loc) error {
 		doc, fe := Convert(l.City, h, rec.Fields)
 		if fe != nil {

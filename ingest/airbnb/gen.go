@@ -9,19 +9,21 @@ import (
 )
 
 // Header2024 is the 75-column header of the 2023-2024 detailed listings.
-var Header2024 = strings.Split("id,listing_url,scrape_id,last_scraped,source,name,description,neighborhood_overview,"+
-	"picture_url,host_id,host_url,host_name,host_since,host_location,host_about,host_response_time,host_response_rate,"+
-	"host_acceptance_rate,host_is_superhost,host_thumbnail_url,host_picture_url,host_neighbourhood,host_listings_count,"+
-	"host_total_listings_count,host_verifications,host_has_profile_pic,host_identity_verified,neighbourhood,"+
-	"neighbourhood_cleansed,neighbourhood_group_cleansed,latitude,longitude,property_type,room_type,accommodates,bathrooms,"+
-	"bathrooms_text,bedrooms,beds,amenities,price,minimum_nights,maximum_nights,minimum_minimum_nights,maximum_minimum_nights,"+
-	"minimum_maximum_nights,maximum_maximum_nights,minimum_nights_avg_ntm,maximum_nights_avg_ntm,calendar_updated,"+
-	"has_availability,availability_30,availability_60,availability_90,availability_365,calendar_last_scraped,"+
-	"number_of_reviews,number_of_reviews_ltm,number_of_reviews_l30d,first_review,last_review,review_scores_rating,"+
-	"review_scores_accuracy,review_scores_cleanliness,review_scores_checkin,review_scores_communication,"+
-	"review_scores_location,review_scores_value,license,instant_bookable,calculated_host_listings_count,"+
-	"calculated_host_listings_count_entire_homes,calculated_host_listings_count_private_rooms,"+
-	"calculated_host_listings_count_shared_rooms,reviews_per_month", ",")
+func Header2024() []string { return strings.Split(header2024, ",") }
+
+const header2024 = "id,listing_url,scrape_id,last_scraped,source,name,description,neighborhood_overview," +
+	"picture_url,host_id,host_url,host_name,host_since,host_location,host_about,host_response_time,host_response_rate," +
+	"host_acceptance_rate,host_is_superhost,host_thumbnail_url,host_picture_url,host_neighbourhood,host_listings_count," +
+	"host_total_listings_count,host_verifications,host_has_profile_pic,host_identity_verified,neighbourhood," +
+	"neighbourhood_cleansed,neighbourhood_group_cleansed,latitude,longitude,property_type,room_type,accommodates,bathrooms," +
+	"bathrooms_text,bedrooms,beds,amenities,price,minimum_nights,maximum_nights,minimum_minimum_nights,maximum_minimum_nights," +
+	"minimum_maximum_nights,maximum_maximum_nights,minimum_nights_avg_ntm,maximum_nights_avg_ntm,calendar_updated," +
+	"has_availability,availability_30,availability_60,availability_90,availability_365,calendar_last_scraped," +
+	"number_of_reviews,number_of_reviews_ltm,number_of_reviews_l30d,first_review,last_review,review_scores_rating," +
+	"review_scores_accuracy,review_scores_cleanliness,review_scores_checkin,review_scores_communication," +
+	"review_scores_location,review_scores_value,license,instant_bookable,calculated_host_listings_count," +
+	"calculated_host_listings_count_entire_homes,calculated_host_listings_count_private_rooms," +
+	"calculated_host_listings_count_shared_rooms,reviews_per_month"
 
 var (
 	genRooms = []string{"Entire home/apt", "Entire home/apt", "Entire home/apt", "Private room", "Hotel room", "Shared room"}
@@ -35,7 +37,7 @@ var (
 func Generate(w io.Writer, n int, seed uint64) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	rng := rand.New(rand.NewPCG(seed, 42))
-	if _, err := bw.WriteString(strings.Join(Header2024, ",") + "\n"); err != nil {
+	if _, err := bw.WriteString(header2024 + "\n"); err != nil {
 		return fmt.Errorf("write header: %w", err)
 	}
 	for i := range n {

@@ -33,7 +33,7 @@ import (
 // question here takes about that and none can meet 10 s there; on MongoDB
 // each is one collection scan sending a few small fields.
 func Probes() []ingest.Probe {
-	city := ingest.Arg{Name: "city", Form: "paris or lyon", Valid: ingest.OneOf(Cities...)}
+	city := ingest.Arg{Name: "city", Form: "paris or lyon", Valid: ingest.OneOf(Cities()...)}
 	probe := func(name, question string, run ingest.RunFunc) ingest.Probe {
 		return ingest.Probe{Name: name, Question: question, Run: ingest.Takes(run, city)}
 	}

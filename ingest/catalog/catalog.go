@@ -35,7 +35,7 @@ func All() []Dataset {
 			Files:       "valeursfoncieres-YYYY.txt, '|'-separated, UTF-8 or Latin-1: FILE...",
 			Collections: []string{dvf.Collection}, Probes: dvf.Probes()},
 		{Name: "edstats", Description: "World Bank EdStats",
-			Files:       "a directory with " + strings.Join(edstats.Files, ", ") + ": DIR",
+			Files:       "a directory with " + strings.Join(edstats.FileNames(), ", ") + ": DIR",
 			Collections: []string{edstats.Countries, edstats.Series, edstats.CountrySeries, edstats.Footnotes, edstats.Data, edstats.Meta},
 			Probes:      edstats.Probes()},
 		{Name: "weather", Description: "Hauts-de-France weather: Infoclimat and Weather Underground",

@@ -19,9 +19,9 @@ import (
 // Collection is where mutations go.
 const Collection = "mutations"
 
-// Required are the columns a DVF file must have (the first column, "Code
+// required are the columns a DVF file must have (the first column, "Code
 // service CH" before 2022 and "Identifiant de document" since, is not used).
-var Required = []string{"No disposition", "Date mutation", "Nature mutation", "Valeur fonciere", "No voie",
+var required = []string{"No disposition", "Date mutation", "Nature mutation", "Valeur fonciere", "No voie",
 	"B/T/Q", "Type de voie", "Code voie", "Voie", "Code postal", "Commune", "Code departement", "Code commune",
 	"Prefixe de section", "Section", "No plan", "1er lot", "Surface Carrez du 1er lot", "Nombre de lots",
 	"Code type local", "Type local", "Surface reelle bati", "Nombre pieces principales", "Nature culture",
@@ -74,7 +74,7 @@ func (l *Loader) Collections() []ingest.Collection {
 func (l *Loader) Load(ctx context.Context, e *ingest.Emitter) error {
 	for _, p := range l.Paths {
 		g := &grouper{regions: l.regions}
-		f := ingest.CSVFile{Path: p, Opt: ingest.CSVOptions{Comma: '|', NoQuotes: true}, Required: Required,
+		f := ingest.CSVFile{Path: p, Opt: ingest.CSVOptions{Comma: '|', NoQuotes: true}, Required: required,
 			Coll: Collection, Latin1: true}
 		err := e.EachCSV(ctx, f, func(h *ingest.Header, rec ingest.CSVRecord, loc ingest.Loc) error {
 			ln, fe := ParseLine(h, rec.Fields, l.regions)

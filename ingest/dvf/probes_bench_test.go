@@ -55,7 +55,7 @@ func writeMutations(path string, n int, seed uint64) error {
 	natures := []string{"Vente", "Vente", "Vente", "Vente", "Vente", "Vente", "Vente", "Vente", "Vente", "Vente",
 		"Vente", "Vente", "Vente", "Vente", "Vente", "Vente", "Vente en l'état futur d'achèvement", "Echange",
 		"Adjudication", "Vente terrain à bâtir"}
-	w.WriteString(strings.Join(Header2022, "|") + "\n")
+	w.WriteString(strings.Join(Header2022(), "|") + "\n")
 	for i := range n {
 		dept := depts[rng.IntN(len(depts))]
 		commune := int(math.Exp(rng.Float64() * math.Log(600)))

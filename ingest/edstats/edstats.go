@@ -28,9 +28,11 @@ const (
 	Meta          = "edstats_meta"
 )
 
-// Files are the five files expected in the directory, in load order
+// FileNames are the five files expected in the directory, in load order
 // (countries first: data rows are checked against them).
-var Files = []string{"EdStatsCountry.csv", "EdStatsSeries.csv", "EdStatsCountry-Series.csv", "EdStatsFootNote.csv", "EdStatsData.csv"}
+func FileNames() []string {
+	return []string{"EdStatsCountry.csv", "EdStatsSeries.csv", "EdStatsCountry-Series.csv", "EdStatsFootNote.csv", "EdStatsData.csv"}
+}
 
 // Loader loads the five files of one directory.
 type Loader struct {
@@ -43,24 +45,25 @@ var ErrNotDirectory = fault.Usage("not a directory")
 
 // New checks that dir is a directory holding the five files.
 func New(dir string) (*Loader, error) {
+	names := FileNames()
 	fi, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("open directory: %w", err)
 	}
 	if !fi.IsDir() {
-		return nil, fmt.Errorf("%s: %w: give the directory that holds the five EdStats files (%s)", dir, ErrNotDirectory, strings.Join(Files, ", "))
+		return nil, fmt.Errorf("%s: %w: give the directory that holds the five EdStats files (%s)", dir, ErrNotDirectory, strings.Join(names, ", "))
 	}
 	var missing []string
-	for _, f := range Files {
+	for _, f := range names {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			missing = append(missing, f)
 		}
 	}
 	switch {
-	case len(missing) == len(Files):
-		return nil, fmt.Errorf("%s: none of the five EdStats files is there (expected %s)", dir, strings.Join(Files, ", "))
+	case len(missing) == len(names):
+		return nil, fmt.Errorf("%s: none of the five EdStats files is there (expected %s)", dir, strings.Join(names, ", "))
 	case len(missing) > 0:
-		return nil, fmt.Errorf("%s: missing %s (expected %s)", dir, strings.Join(missing, ", "), strings.Join(Files, ", "))
+		return nil, fmt.Errorf("%s: missing %s (expected %s)", dir, strings.Join(missing, ", "), strings.Join(names, ", "))
 	}
 	return &Loader{Dir: dir}, nil
 }
@@ -70,8 +73,8 @@ func (l *Loader) Dataset() string { return "edstats" }
 
 // Files implements ingest.Loader.
 func (l *Loader) Files() []string {
-	out := make([]string, len(Files))
-	for i, f := range Files {
+	out := FileNames()
+	for i, f := range out {
 		out[i] = filepath.Join(l.Dir, f)
 	}
 	return out

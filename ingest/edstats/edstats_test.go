@@ -101,7 +101,7 @@ func TestMissingFileAndHeader(t *testing.T) {
 		t.Fatalf("missing files: %v", err)
 	}
 	d := t.TempDir()
-	for _, f := range Files {
+	for _, f := range FileNames() {
 		b, _ := os.ReadFile(filepath.Join(dir, f))
 		if f == "EdStatsData.csv" {
 			b = []byte(strings.Replace(string(b), `"Indicator Code"`, `"Indicator"`, 1))
