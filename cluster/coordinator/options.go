@@ -29,6 +29,10 @@ type Options struct {
 	// DataDir holds the raft log, stable store and snapshots; empty keeps
 	// them in memory (tests only).
 	DataDir string
+	// Join makes a node with no raft state wait to be added through the
+	// API instead of bootstrapping the group from Nodes (citadel server
+	// --join: a node coming back after a site-loss recovery).
+	Join bool
 	// Token is the API's bearer token (resolved from token_env/token_file).
 	Token string
 	// TLS, when set, is mutual TLS between raft nodes and https for the
@@ -142,7 +146,7 @@ func (o Options) withDefaults() Options {
 
 func (o Options) storeConfig(trans *store.TransportTLS) store.Config {
 	return store.Config{
-		NodeID: o.NodeID, RaftAddress: o.RaftAddress, DataDir: o.DataDir, Peers: o.peers(),
+		NodeID: o.NodeID, RaftAddress: o.RaftAddress, DataDir: o.DataDir, Peers: o.peers(), Join: o.Join,
 		Transport: o.RaftTransport, TLS: trans,
 		HeartbeatTimeout: o.RaftHeartbeatTimeout, ElectionTimeout: o.RaftElectionTimeout, LeaderLeaseTimeout: o.RaftLeaderLeaseTimeout,
 		Log: o.Log.With("node", o.NodeID),

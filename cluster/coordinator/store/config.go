@@ -22,6 +22,10 @@ type Config struct {
 	// voters; every such node doing so with the same list is safe. A node
 	// not among them waits to be added through the API.
 	Peers []NodeInfo
+	// Join, when set, never bootstraps: the node waits to be added through
+	// the API even if it is among Peers (a node coming back, with an empty
+	// data directory, to a group recovered without it).
+	Join bool
 	// Transport overrides the TCP transport (tests pass an in-memory one).
 	Transport raft.Transport
 	// TLS, when set, wraps the TCP transport in mutual TLS.

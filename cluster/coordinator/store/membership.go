@@ -25,7 +25,7 @@ type Status struct {
 	LastIndex     uint64    `json:"last_index"`
 	CommitIndex   uint64    `json:"commit_index"`
 	AppliedIndex  uint64    `json:"applied_index"`
-	LastContact   time.Time `json:"last_contact,omitempty"`
+	LastContact   time.Time `json:"last_contact,omitzero"`
 	LeaderID      string    `json:"leader_id,omitempty"`
 	LeaderAddress string    `json:"leader_address,omitempty"`
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+	"go.etcd.io/bbolt"
 )
 
 // ErrNotLeader is returned by a proposal made on a node that is not the
@@ -49,9 +50,15 @@ func openStores(cfg Config) (*stores, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create coordinator data directory: %w", err)
 	}
-	bolt, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(cfg.DataDir, "raft.db")})
+	// bbolt locks the file; without a timeout a second process (recover
+	// while the server runs) would wait forever.
+	path := filepath.Join(cfg.DataDir, "raft.db")
+	bolt, err := raftboltdb.New(raftboltdb.Options{Path: path, BoltOptions: &bbolt.Options{Timeout: 3 * time.Second}})
+	if errors.Is(err, bbolt.ErrTimeout) {
+		return nil, fmt.Errorf("open raft log %s: another process holds it (is citadel server running on this node? stop it first): %w", path, err)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("open raft log %s: %w", filepath.Join(cfg.DataDir, "raft.db"), err)
+		return nil, fmt.Errorf("open raft log %s: %w", path, err)
 	}
 	logs, err := raft.NewLogCache(512, bolt)
 	if err != nil {
@@ -110,7 +117,7 @@ func (s *Store) bootstrap(st *stores) error {
 	if err != nil {
 		return fmt.Errorf("read raft state: %w", err)
 	}
-	if existing || !s.isPeer() {
+	if existing || !s.isPeer() || s.cfg.Join {
 		return nil
 	}
 	servers := make([]raft.Server, 0, len(s.cfg.Peers))
