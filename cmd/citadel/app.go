@@ -56,6 +56,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			reportCommand(e),
 			backupCommand(e),
 			restoreCommand(e),
+			serverCommand(e),
+			coordinatorCommand(e),
 			storageCommand(e),
 		},
 	}
