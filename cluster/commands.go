@@ -197,6 +197,8 @@ type rawEntry struct {
 	Op   string         `bson:"op"`
 	NS   string         `bson:"ns"`
 	Wall time.Time      `bson:"wall"`
+	O    bson.Raw       `bson:"o"`
+	O2   bson.Raw       `bson:"o2"`
 }
 
 func (r rawEntry) entry() OplogEntry {

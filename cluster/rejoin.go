@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/noscites/citadel/config"
 )
 
@@ -79,21 +81,33 @@ type OplogEntry struct {
 	Op   string    `json:"op"`
 	NS   string    `json:"ns"`
 	Wall time.Time `json:"wall,omitzero"`
+	// ID is the _id of the document an insert, update or delete writes;
+	// Image the whole document after it when the entry holds it (an
+	// insert, or an update logged as a replacement; not a $v:2 diff).
+	ID    bson.RawValue `json:"-"`
+	Image bson.Raw      `json:"-"`
 }
 
 // RollbackReport describes the writes a returning member holds that the
 // set's primary does not have: mongod rolls them back when the member
 // rejoins and keeps them in its dbPath's rollback directory.
 type RollbackReport struct {
-	Host       string         `json:"host"`
-	Entries    int            `json:"entries"`
-	ByNS       map[string]int `json:"by_namespace"`
-	ByOp       map[string]int `json:"by_op"`
-	First      time.Time      `json:"first,omitzero"`
-	Last       time.Time      `json:"last,omitzero"`
-	CommonTS   OpTime         `json:"common_point"`
-	Truncated  bool           `json:"truncated"`
-	Unexamined bool           `json:"unexamined,omitempty"`
+	Host      string         `json:"host"`
+	Entries   int            `json:"entries"`
+	ByNS      map[string]int `json:"by_namespace"`
+	ByOp      map[string]int `json:"by_op"`
+	First     time.Time      `json:"first,omitzero"`
+	Last      time.Time      `json:"last,omitzero"`
+	CommonTS  OpTime         `json:"common_point"`
+	Truncated bool           `json:"truncated"`
+	// Unexamined: what the member will roll back is not known in full
+	// (Why says what is missing); rejoin refuses it without
+	// --accept-unexamined.
+	Unexamined bool   `json:"unexamined,omitempty"`
+	Why        string `json:"why,omitempty"`
+	// Saved is how many of the documents it will roll back were saved
+	// (RejoinReport.RollbackSavedTo says where).
+	Saved int `json:"saved_documents"`
 }
 
 // SummarizeRollback summarizes the divergent entries of one member, found
@@ -120,6 +134,8 @@ func SummarizeRollback(host string, divergent []OplogEntry, common OpTime, trunc
 // Sentence says in words what will be rolled back on one member.
 func (r RollbackReport) Sentence() string {
 	switch {
+	case r.Unexamined && r.Why != "":
+		return fmt.Sprintf("%s: what it will roll back is not known in full: %s", r.Host, r.Why)
 	case r.Unexamined:
 		return fmt.Sprintf("%s: its oplog could not be read; check its rollback directory after it rejoins", r.Host)
 	case r.Entries == 0:

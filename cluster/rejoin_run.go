@@ -2,40 +2,54 @@ package cluster
 
 import (
 	"context"
-	"errors"
 	"fmt"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"strings"
 
 	"github.com/noscites/citadel/config"
+	"github.com/noscites/citadel/internal/fault"
 )
-
-// maxRollbackScan bounds the oplog entries read backwards on a returning
-// member while looking for the point it shares with the primary.
-const maxRollbackScan = 10000
 
 // RejoinReport is the outcome of a rejoin.
 type RejoinReport struct {
-	Set           string           `json:"set"`
-	Site          string           `json:"site"`
-	Primary       string           `json:"primary"`
-	Rollback      []RollbackReport `json:"rollback"`
-	Steps         []StepResult     `json:"steps"`
-	Members       []MemberState    `json:"members"`
-	VersionBefore int              `json:"version_before"`
-	VersionAfter  int              `json:"version_after"`
+	Set      string           `json:"set"`
+	Site     string           `json:"site"`
+	Primary  string           `json:"primary"`
+	Rollback []RollbackReport `json:"rollback"`
+	// RollbackSavedTo is where the documents the members roll back were
+	// saved (the rollback directory of the backup storage), if any.
+	RollbackSavedTo string        `json:"rollback_saved_to,omitempty"`
+	Steps           []StepResult  `json:"steps"`
+	Members         []MemberState `json:"members"`
+	VersionBefore   int           `json:"version_before"`
+	VersionAfter    int           `json:"version_after"`
+}
+
+// RejoinOptions are the choices and callbacks of Rejoin.
+type RejoinOptions struct {
+	// AcceptUnexamined adds the members even when what they will roll
+	// back could not be examined or saved in full (--accept-unexamined).
+	AcceptUnexamined bool
+	// Rollback keeps the documents the members will roll back; nil saves
+	// nothing, which counts as not saved.
+	Rollback *RollbackStore
+	// OnRollback receives the report once the members are examined and
+	// their documents saved, before anything changes (nil: none).
+	OnRollback func(*RejoinReport)
+	// Progress is called after each applied step (nil: none).
+	Progress func(StepResult)
 }
 
 // Rejoin brings the members of a returning site back into the set after a
 // failover, one safe step at a time (PrepareRejoin, Plan, Apply). Before
-// adding them it reads each returning member's oplog backwards until an
-// entry the primary also holds, and reports what mongod will roll back:
-// to onRollback (when not nil) before the first step, and in the report.
-// It writes one audit record, whatever the outcome.
-func (m *Manager) Rejoin(ctx context.Context, rs *config.ReplicaSet, site string, onRollback func([]RollbackReport), progress func(StepResult)) (rep *RejoinReport, err error) {
-	defer func() { m.record(ctx, ActionRejoin, rs.Name, rejoinParams(site, rep), err) }()
+// adding them it examines each returning member: its oplog read backwards
+// until an entry the primary also holds gives the writes mongod will roll
+// back, and the documents they leave are read from the member (one
+// batched query per collection) and saved under <rs>/rollback/<time>/ in
+// the backup's format. A member whose writes cannot be examined or saved
+// in full is refused (exit 4) unless AcceptUnexamined. It writes one
+// audit record, whatever the outcome.
+func (m *Manager) Rejoin(ctx context.Context, rs *config.ReplicaSet, site string, o RejoinOptions) (rep *RejoinReport, err error) {
+	defer func() { m.record(ctx, ActionRejoin, rs.Name, rejoinParams(site, o, rep), err) }()
 	st, err := m.Observe(ctx, rs)
 	if err != nil {
 		return nil, err
@@ -52,11 +66,18 @@ func (m *Manager) Rejoin(ctx context.Context, rs *config.ReplicaSet, site string
 	if err != nil {
 		return rep, err
 	}
-	rep.Rollback = m.divergence(ctx, st, desired)
-	if onRollback != nil {
-		onRollback(rep.Rollback)
+	exams := m.examineAll(ctx, st, desired, true, o.AcceptUnexamined)
+	for _, x := range exams {
+		rep.Rollback = append(rep.Rollback, x.report)
 	}
-	rep.Steps, err = m.applySteps(ctx, rs, steps, progress)
+	gate := m.keepRollback(ctx, rep, exams, o)
+	if o.OnRollback != nil {
+		o.OnRollback(rep)
+	}
+	if gate != nil {
+		return rep, gate
+	}
+	rep.Steps, err = m.applySteps(ctx, rs, steps, o.Progress)
 	if n := len(rep.Steps); n > 0 {
 		rep.VersionAfter = rep.Steps[n-1].VersionAfter
 	}
@@ -73,23 +94,60 @@ func (m *Manager) Rejoin(ctx context.Context, rs *config.ReplicaSet, site string
 	return rep, nil
 }
 
+// keepRollback saves what the examined members will roll back and says
+// whether rejoin may go on: not when a member's writes are not known in
+// full or could not be saved, unless o.AcceptUnexamined.
+func (m *Manager) keepRollback(ctx context.Context, rep *RejoinReport, exams []*examination, o RejoinOptions) error {
+	var unexamined []string
+	for _, x := range exams {
+		if x.report.Unexamined {
+			unexamined = append(unexamined, x.report.Host+" ("+x.report.Why+")")
+		}
+	}
+	if len(unexamined) > 0 && !o.AcceptUnexamined {
+		return fault.Refused(fmt.Sprintf("rejoin of %s: what %s will roll back is not known in full, so it cannot be saved first; nothing was changed. "+
+			"Rerun with --accept-unexamined to add them anyway (mongod keeps what it rolls back under <dbPath>/rollback on each host)",
+			rep.Set, strings.Join(unexamined, ", ")))
+	}
+	where, err := o.Rollback.save(ctx, rep, exams)
+	if err != nil {
+		if !o.AcceptUnexamined {
+			return fault.Wrap(fault.ErrRefused, err, fmt.Sprintf("rejoin of %s: the documents the returning members will roll back could not be saved, so nothing was changed; "+
+				"fix the storage (or give --save-dir), or rerun with --accept-unexamined to add them without", rep.Set))
+		}
+		m.log.Warn("the documents the returning members will roll back were not saved", "err", err)
+		return nil
+	}
+	rep.RollbackSavedTo = where
+	for i, x := range exams {
+		rep.Rollback[i].Saved = x.saved()
+	}
+	return nil
+}
+
 // rejoinParams are the rejoin's audit parameters.
-func rejoinParams(site string, rep *RejoinReport) map[string]any {
-	p := map[string]any{"site": site}
+func rejoinParams(site string, o RejoinOptions, rep *RejoinReport) map[string]any {
+	p := map[string]any{"site": site, "accept_unexamined": o.AcceptUnexamined}
 	if rep == nil {
 		return p
 	}
-	var steps []string
+	var unexamined, steps []string
+	for _, r := range rep.Rollback {
+		if r.Unexamined {
+			unexamined = append(unexamined, r.Host)
+		}
+	}
 	for _, s := range rep.Steps {
 		steps = append(steps, s.Step.Summary)
 	}
-	p["primary"], p["steps"], p["version_before"], p["version_after"] = rep.Primary, steps, rep.VersionBefore, rep.VersionAfter
+	p["primary"], p["steps"], p["unexamined"] = rep.Primary, steps, unexamined
+	p["rollback_saved_to"], p["version_before"], p["version_after"] = rep.RollbackSavedTo, rep.VersionBefore, rep.VersionAfter
 	return p
 }
 
-// Divergence reports, without changing anything, what each member of a
-// returning site that is not in the set holds and the primary does not:
-// what mongod will roll back when rejoin adds it.
+// Divergence reports, without changing or saving anything, what each
+// member of a returning site that is not in the set holds and the primary
+// does not: what mongod will roll back when rejoin adds it.
 func (m *Manager) Divergence(ctx context.Context, rs *config.ReplicaSet, site string) ([]RollbackReport, error) {
 	st, err := m.Observe(ctx, rs)
 	if err != nil {
@@ -99,72 +157,9 @@ func (m *Manager) Divergence(ctx context.Context, rs *config.ReplicaSet, site st
 	if err != nil || desired == nil {
 		return nil, err
 	}
-	return m.divergence(ctx, st, desired), nil
-}
-
-func (m *Manager) divergence(ctx context.Context, st *State, desired *Config) []RollbackReport {
 	var out []RollbackReport
-	for _, mc := range desired.Members {
-		if st.Config.Member(mc.Host) == nil {
-			out = append(out, m.rollbackOf(ctx, mc.Host, st.Primary))
-		}
+	for _, x := range m.examineAll(ctx, st, desired, false, false) {
+		out = append(out, x.report)
 	}
-	return out
-}
-
-// rollbackOf walks host's oplog backwards until an entry the primary holds.
-func (m *Manager) rollbackOf(ctx context.Context, host, primary string) RollbackReport {
-	divergent, common, truncated, err := m.divergent(ctx, host, primary)
-	if err != nil {
-		m.log.Warn("read the returning member's oplog", "host", host, "err", err)
-		return RollbackReport{Host: host, Unexamined: true}
-	}
-	return SummarizeRollback(host, divergent, common, truncated)
-}
-
-func (m *Manager) divergent(ctx context.Context, host, primary string) ([]OplogEntry, OpTime, bool, error) {
-	c, err := m.dial.Member(host)
-	if err != nil {
-		return nil, OpTime{}, false, err
-	}
-	opts := options.Find().SetSort(bson.D{{Key: "$natural", Value: -1}}).SetBatchSize(500)
-	cur, err := c.Database("local").Collection("oplog.rs").Find(ctx, bson.D{}, opts)
-	if err != nil {
-		return nil, OpTime{}, false, fmt.Errorf("read oplog of %s: %w", host, err)
-	}
-	defer cur.Close(context.WithoutCancel(ctx))
-	var out []OplogEntry
-	for cur.Next(ctx) {
-		var raw rawEntry
-		if err := cur.Decode(&raw); err != nil {
-			return nil, OpTime{}, false, fmt.Errorf("decode oplog entry of %s: %w", host, err)
-		}
-		e := raw.entry()
-		has, err := m.primaryHas(ctx, primary, e.TS)
-		if err != nil {
-			return nil, OpTime{}, false, err
-		}
-		if has {
-			return out, e.TS, false, nil
-		}
-		if out = append(out, e); len(out) >= maxRollbackScan {
-			return out, OpTime{}, true, nil
-		}
-	}
-	return out, OpTime{}, false, cur.Err()
-}
-
-func (m *Manager) primaryHas(ctx context.Context, primary string, at OpTime) (bool, error) {
-	c, err := m.dial.Member(primary)
-	if err != nil {
-		return false, err
-	}
-	err = c.Database("local").Collection("oplog.rs").FindOne(ctx, bson.D{{Key: "ts", Value: at.TS}, {Key: "t", Value: at.Term}}).Err()
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, mongo.ErrNoDocuments):
-		return false, nil
-	}
-	return false, fmt.Errorf("look up %v in the oplog of %s: %w", at.TS, primary, err)
+	return out, nil
 }

@@ -12,7 +12,8 @@ import (
 
 // Must show (issue 10, audit trail): cluster apply on a simulated set
 // writes one JSON line {time, who, action, target, parameters, outcome} to
-// the file the config's audit.path names.
+// the file the config's audit.path names; so do a refused failover and a
+// switchover (rejoin's record: TestClusterRejoinRefusesUnexamined).
 func TestClusterApplyWritesOneAuditRecord(t *testing.T) {
 	w := startWorld(t)
 	path := filepath.Join(t.TempDir(), "log", "audit.jsonl")
@@ -54,5 +55,30 @@ func TestClusterApplyWritesOneAuditRecord(t *testing.T) {
 	}
 	if again, _ := os.ReadFile(path); !bytes.Equal(again, data) {
 		t.Errorf("an apply with nothing to do wrote to the audit file:\n%s", again)
+	}
+
+	// A refused failover (a primary exists) and a switchover: one line
+	// each, the refusal recorded as such.
+	if code, _, _ := run(t, cfg, "cluster", "failover", "--rs", "main", "--to-site", "lyon", "--force", "--yes", "--save-dir", t.TempDir()); code != 4 {
+		t.Fatalf("failover with a primary: exit %d, want 4", code)
+	}
+	switchover(t, cfg, "lyon", "5s")
+	data, err = os.ReadFile(path)
+	must(t, err)
+	t.Logf("MEASURED audit file after a refused failover and a switchover:\n%s", data)
+	lines := bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
+	if len(lines) != 3 {
+		t.Fatalf("%d audit lines, want 3 (apply, failover, switchover)", len(lines))
+	}
+	for i, want := range []struct{ action, outcome string }{{"cluster.failover", "refused"}, {"cluster.switchover", "ok"}} {
+		var r struct {
+			Who, Action, Target, Outcome, Error string
+			Parameters                          map[string]any
+		}
+		must(t, json.Unmarshal(lines[i+1], &r))
+		if r.Who == "" || r.Action != want.action || r.Target != "main" || r.Outcome != want.outcome || r.Parameters["to_site"] != "lyon" ||
+			(want.outcome == "refused") != (r.Error != "") {
+			t.Errorf("line %d: %+v, want %s %s", i+2, r, want.action, want.outcome)
+		}
 	}
 }

@@ -113,7 +113,8 @@ func TestClusterFailoverAndRejoin(t *testing.T) {
 	// rejoin reports what mongod will roll back on each member, read from
 	// the REMOVED members' oplogs before they are added back.
 	start := time.Now()
-	code, out, _ = run(t, cfg, "-o", "json", "cluster", "rejoin", "--rs", "main", "--site", "paris")
+	// (No storage is configured: what they roll back is saved in --save-dir.)
+	code, out, _ = run(t, cfg, "-o", "json", "cluster", "rejoin", "--rs", "main", "--site", "paris", "--save-dir", saveDir)
 	if code != 0 {
 		t.Fatalf("rejoin exit %d", code)
 	}

@@ -123,18 +123,29 @@ func (e *env) clusterRejoin(c *cli.Context) error {
 		return err
 	}
 	defer ce.close()
-	rep, err := ce.mgr.Rejoin(c.Context, ce.sets[0], c.String("site"), e.rollbackPrinter(), e.stepPrinter())
+	rep, err := ce.mgr.Rejoin(c.Context, ce.sets[0], c.String("site"), cluster.RejoinOptions{
+		AcceptUnexamined: c.Bool("accept-unexamined"),
+		Rollback:         cluster.RollbackStoreFor(ce.cfg, ce.sets[0].Name, c.String("save-dir"), e.log),
+		OnRollback:       e.rollbackPrinter(),
+		Progress:         e.stepPrinter(),
+	})
 	if rep != nil {
-		if perr := e.printRejoin(rep); perr != nil {
+		if perr := e.printRejoin(rep, err); perr != nil {
 			return perr
 		}
 	}
 	return err
 }
 
-func (e *env) printRejoin(rep *cluster.RejoinReport) error {
+// printRejoin prints the report; after a refusal or a failure (err) the
+// table says only how far it got, the error says why.
+func (e *env) printRejoin(rep *cluster.RejoinReport, err error) error {
 	if e.json {
 		return printJSON(e.stdout, rep)
+	}
+	if err != nil {
+		fmt.Fprintf(e.stdout, "%s: rejoin of site %s stopped after %d step(s); config version %d → %d\n", rep.Set, rep.Site, len(rep.Steps), rep.VersionBefore, rep.VersionAfter)
+		return nil
 	}
 	if len(rep.Rollback) == 0 && len(rep.Steps) == 0 {
 		fmt.Fprintf(e.stdout, "%s: every member of %s is already in the set\n", rep.Set, rep.Site)
@@ -149,15 +160,20 @@ func (e *env) printRejoin(rep *cluster.RejoinReport) error {
 }
 
 // rollbackPrinter prints, before any member is added back, what each
-// returning member holds that mongod will roll back (table output only; the
-// JSON report carries it too).
-func (e *env) rollbackPrinter() func([]cluster.RollbackReport) {
+// returning member holds that mongod will roll back and where those
+// documents were saved (table output only; the JSON report carries it too).
+func (e *env) rollbackPrinter() func(*cluster.RejoinReport) {
 	if e.json {
 		return nil
 	}
-	return func(rs []cluster.RollbackReport) {
-		for _, r := range rs {
+	return func(rep *cluster.RejoinReport) {
+		saved := 0
+		for _, r := range rep.Rollback {
 			fmt.Fprintf(e.stdout, "rollback: %s\n", r.Sentence())
+			saved += r.Saved
+		}
+		if rep.RollbackSavedTo != "" {
+			fmt.Fprintf(e.stdout, "rollback: %d document(s) saved to %s\n", saved, rep.RollbackSavedTo)
 		}
 	}
 }

@@ -37,8 +37,10 @@ func clusterCommand(e *env) *cli.Command {
 				Flags: []cli.Flag{needRS, toSite, &cli.BoolFlag{Name: "force", Usage: "acknowledge that this rewrites the set without the lost site"}, yes,
 					&cli.StringFlag{Name: "save-dir", Usage: "`DIR` for the saved config when no storage is configured", Value: "."}},
 				Action: e.clusterFailover},
-			{Name: "rejoin", Usage: "bring a lost site's members back as secondaries after a failover",
-				Flags:  []cli.Flag{needRS, &cli.StringFlag{Name: "site", Usage: "the returning `SITE`"}},
+			{Name: "rejoin", Usage: "bring a lost site's members back as secondaries after a failover, saving first what they will roll back",
+				Flags: []cli.Flag{needRS, &cli.StringFlag{Name: "site", Usage: "the returning `SITE`"},
+					&cli.BoolFlag{Name: "accept-unexamined", Usage: "add the members even when what they will roll back cannot be examined or saved in full"},
+					&cli.StringFlag{Name: "save-dir", Usage: "`DIR` for the rolled-back documents when no storage is configured or usable", Value: "."}},
 				Action: e.clusterRejoin},
 		},
 	}
