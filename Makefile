@@ -11,7 +11,7 @@ FUZZTIME ?= 10s
 # Whole-suite limit: keep under 30 minutes on 2 cores.
 TEST_TIMEOUT ?= 25m
 
-.PHONY: all build test unit fuzz lint bench chaos tools clean
+.PHONY: all build test deps unit fuzz lint bench chaos tools clean
 
 all: build
 
@@ -19,7 +19,26 @@ build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/citadel ./cmd/citadel
 	$(GO) build -o bin/mongosim ./cmd/mongosim
 
-test: tools lint unit fuzz
+test: deps tools lint unit fuzz
+
+# Debian packages the tests run, as command:package. zstd, age and jq:
+# the restore-without-citadel recipe (test/backup_recipe_test.go); soffice:
+# the Excel fixtures; chromium: the browser tests. Installed only when a
+# command is missing (root needed then), with one apt-get update first.
+DEPS := zstd:zstd age:age jq:jq chromium:chromium soffice:libreoffice-calc-nogui
+
+deps:
+	@missing=""; for d in $(DEPS); do command -v $${d%%:*} >/dev/null 2>&1 || missing="$$missing $${d#*:}"; done; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" != 0 ]; then \
+	  echo "make deps: the tests need the Debian packages$$missing: run as root, or apt-get install$$missing" >&2; exit 1; fi; \
+	echo "make deps: installing$$missing"; \
+	log=$$(mktemp); \
+	if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$$missing; } >"$$log" 2>&1; then \
+	  tail -n 20 "$$log" >&2; rm -f "$$log"; \
+	  echo "make deps: apt-get could not install$$missing (its last lines above)" >&2; exit 1; fi; \
+	rm -f "$$log"; \
+	for d in $(DEPS); do command -v $${d%%:*} >/dev/null 2>&1 || { echo "make deps: $${d#*:} is installed but $${d%%:*} is still not on PATH" >&2; exit 1; }; done
 
 unit: tools
 	TEST_TIMEOUT=$(TEST_TIMEOUT) scripts/test.sh
