@@ -113,27 +113,40 @@ func cell(w *bufio.Writer, v any) error {
 }
 
 // ToXLSX converts a .fods file into an .xlsx in outDir with LibreOffice
-// (`soffice --headless`, its own throwaway profile so that it runs beside
-// a desktop session) and returns the new file's path.
+// and returns the new file's path.
 func ToXLSX(ctx context.Context, fods, outDir string) (string, error) {
-	bin, err := exec.LookPath("soffice")
-	if err != nil {
-		return "", fmt.Errorf("convert %s: LibreOffice's soffice not found (apt-get install libreoffice-calc-nogui): %w", fods, err)
-	}
-	profile, err := os.MkdirTemp("", "citadel-soffice-")
+	out, err := Convert(ctx, fods, outDir, "xlsx:Calc MS Excel 2007 XML")
 	if err != nil {
 		return "", err
-	}
-	defer os.RemoveAll(profile)
-	cmd := exec.CommandContext(ctx, bin, "-env:UserInstallation=file://"+profile, "--headless", "--norestore",
-		"--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", outDir, fods)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("convert %s with soffice: %w\n%s", fods, err, out)
 	}
 	xlsx := filepath.Join(outDir, strings.TrimSuffix(filepath.Base(fods), filepath.Ext(fods))+".xlsx")
 	if _, err := os.Stat(xlsx); err != nil {
 		return "", fmt.Errorf("convert %s with soffice: no %s written\n%s", fods, xlsx, out)
 	}
 	return xlsx, nil
+}
+
+// Convert runs `soffice --headless --convert-to FILTER` on in, writing
+// into outDir, with its own throwaway profile so that it runs beside a
+// desktop session, and returns what soffice printed. It is the project's
+// one way to run LibreOffice: ToXLSX writes the Excel fixtures with it, and
+// tests of workbooks citadel writes convert them back to CSV with it. An
+// error wraps exec.ErrNotFound when soffice is not installed.
+func Convert(ctx context.Context, in, outDir, filter string) ([]byte, error) {
+	bin, err := exec.LookPath("soffice")
+	if err != nil {
+		return nil, fmt.Errorf("convert %s: LibreOffice's soffice not found (apt-get install libreoffice-calc-nogui): %w", in, err)
+	}
+	profile, err := os.MkdirTemp("", "citadel-soffice-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(profile)
+	cmd := exec.CommandContext(ctx, bin, "-env:UserInstallation=file://"+profile, "--headless", "--norestore",
+		"--convert-to", filter, "--outdir", outDir, in)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return out, fmt.Errorf("convert %s with soffice: %w\n%s", in, err, out)
+	}
+	return out, nil
 }
