@@ -142,6 +142,29 @@ func CheckPrefix(prefix string) error {
 	return CheckKey(trimmed)
 }
 
+// Collected is a listing that gathers its results before yielding them
+// (a directory walk, a filtered list of uploads): it checks prefix, calls
+// collect, and yields each result, or the first error.
+func Collected[T any](prefix string, collect func() ([]T, error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		if err := CheckPrefix(prefix); err != nil {
+			yield(zero, err)
+			return
+		}
+		out, err := collect()
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		for _, v := range out {
+			if !yield(v, nil) {
+				return
+			}
+		}
+	}
+}
+
 // Where names an object for error messages: the storage location and the key.
 func Where(s Storage, key string) string {
 	return strings.TrimSuffix(s.String(), "/") + "/" + key

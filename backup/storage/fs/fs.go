@@ -233,22 +233,7 @@ func (s *Storage) removeEmptyDirs(dir string) {
 // List walks the deepest directory the prefix names and yields matching
 // files in lexical key order; temporary files are skipped.
 func (s *Storage) List(ctx context.Context, prefix string) iter.Seq2[storage.Info, error] {
-	return func(yield func(storage.Info, error) bool) {
-		if err := storage.CheckPrefix(prefix); err != nil {
-			yield(storage.Info{}, err)
-			return
-		}
-		infos, err := s.collect(ctx, prefix)
-		if err != nil {
-			yield(storage.Info{}, err)
-			return
-		}
-		for _, info := range infos {
-			if !yield(info, nil) {
-				return
-			}
-		}
-	}
+	return storage.Collected(prefix, func() ([]storage.Info, error) { return s.collect(ctx, prefix) })
 }
 
 func (s *Storage) collect(ctx context.Context, prefix string) ([]storage.Info, error) {

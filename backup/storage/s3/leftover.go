@@ -20,22 +20,7 @@ import (
 // without one lists the uploads it has seen since it started (it aborts
 // the older ones itself after its stale-upload expiry, 24 h by default).
 func (s *Storage) Leftovers(ctx context.Context, prefix string) iter.Seq2[storage.Leftover, error] {
-	return func(yield func(storage.Leftover, error) bool) {
-		if err := storage.CheckPrefix(prefix); err != nil {
-			yield(storage.Leftover{}, err)
-			return
-		}
-		out, err := s.leftovers(ctx, prefix)
-		if err != nil {
-			yield(storage.Leftover{}, err)
-			return
-		}
-		for _, l := range out {
-			if !yield(l, nil) {
-				return
-			}
-		}
-	}
+	return storage.Collected(prefix, func() ([]storage.Leftover, error) { return s.leftovers(ctx, prefix) })
 }
 
 func (s *Storage) leftovers(ctx context.Context, prefix string) ([]storage.Leftover, error) {
