@@ -8,6 +8,7 @@
 //	<replica-set>/pitr/<after>-<upper>.oplog.bson[.zst][.age] oplog entries with after < ts ≤ upper
 //	<replica-set>/pitr/<after>-<upper>.json                   commits the slice
 //	<replica-set>/pitr-gaps/<after>-<before>.json              a hole in the archive
+//	<replica-set>/drills/<drill-run-id>.json                   a restore drill's report
 //
 // Keys are relative to the storage's own prefix.
 package layout
@@ -28,6 +29,7 @@ const (
 	OplogBase    = "oplog.bson"
 	PITRDir      = "pitr"
 	GapsDir      = "pitr-gaps"
+	DrillsDir    = "drills"
 	idTime       = "20060102T150405Z"
 )
 
@@ -119,6 +121,14 @@ func GapsPrefix(rs string) string { return rs + "/" + GapsDir + "/" }
 func GapKey(rs string, after, before manifest.Timestamp) string {
 	return GapsPrefix(rs) + SliceBase(after, before) + ".json"
 }
+
+// DrillsPrefix is where the reports of drills that restored a replica
+// set's backups live: under the set, so the top level holds only replica
+// sets (catalog.ReplicaSets) and the evidence sits next to the backups.
+func DrillsPrefix(rs string) string { return rs + "/" + DrillsDir + "/" }
+
+// DrillKey is the key of one drill run's report (ids shaped like backup ids).
+func DrillKey(rs, id string) string { return DrillsPrefix(rs) + id + ".json" }
 
 // Skipped reports whether a namespace is left out of backups (and of
 // replay) unless system collections are asked for: the local and config
