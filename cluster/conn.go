@@ -26,6 +26,7 @@ type Dialer struct {
 	log     *slog.Logger
 	mu      sync.Mutex
 	clients map[string]*mongo.Client
+	opts    []mongoconn.Option // after quick(); tests add a command monitor
 }
 
 // DefaultConnectTimeout applies when mongodb.connect_timeout is not set.
@@ -64,7 +65,7 @@ func (d *Dialer) Member(host string) (*mongo.Client, error) {
 	if c, ok := d.clients[host]; ok {
 		return c, nil
 	}
-	c, err := mongoconn.ConnectMember(d.mc, host, "", d.quick())
+	c, err := mongoconn.ConnectMember(d.mc, host, "", append([]mongoconn.Option{d.quick()}, d.opts...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +76,7 @@ func (d *Dialer) Member(host string) (*mongo.Client, error) {
 // Set returns a replica-set connection (server discovery from the set's
 // data members); the caller closes it.
 func (d *Dialer) Set(rs config.ReplicaSet) (*mongo.Client, error) {
-	return mongoconn.ConnectSet(d.mc, rs, "", d.quick())
+	return mongoconn.ConnectSet(d.mc, rs, "", append([]mongoconn.Option{d.quick()}, d.opts...)...)
 }
 
 // Close closes every cached client.
