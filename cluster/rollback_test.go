@@ -7,11 +7,13 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"filippo.io/age"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/noscites/citadel/backup/storage"
@@ -162,25 +164,57 @@ func TestRejoinGate(t *testing.T) {
 }
 
 // TestRollbackSaveFormat: the saved documents are a backup collection
-// object (zstd, size and SHA-256 in the index) under
-// <rs>/rollback/<time>/<host>/<db>/<coll>.bson.zst, and the index is
-// written last.
+// object (zstd, age when the set's backup is encrypted; size and SHA-256
+// in the index) under <rs>/rollback/<time>/<host>/<db>/<coll>.bson.zst[.age],
+// and the index is written last.
 func TestRollbackSaveFormat(t *testing.T) {
-	dir := t.TempDir()
-	store := RollbackStoreFor(&config.Config{}, "main", dir, slog.New(slog.DiscardHandler))
-	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
-	store.now = func() time.Time { return at }
-	docs := []bson.Raw{rawDoc(t, bson.D{{Key: "_id", Value: 1}, {Key: "v", Value: "a"}}), rawDoc(t, bson.D{{Key: "_id", Value: 2}, {Key: "v", Value: "b"}})}
-	x := &examination{report: RollbackReport{Host: "p1:27017", CommonTS: OpTime{TS: bson.Timestamp{T: 5, I: 1}, Term: 2}},
-		docs: map[string][]bson.Raw{"app.orders": docs}, from: "oplog"}
-	rep := &RejoinReport{Set: "main", Site: "paris", Primary: "l1:27017"}
-	where, err := store.save(context.Background(), rep, []*examination{x})
+	id, err := age.GenerateX25519Identity()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := filepath.Join(dir, "main", "rollback", "20260301T100000Z"); !strings.Contains(where, want) {
-		t.Errorf("saved to %q, want %s", where, want)
+	recipients := filepath.Join(t.TempDir(), "recipients.txt")
+	if err := os.WriteFile(recipients, []byte(id.Recipient().String()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
 	}
+	log := slog.New(slog.DiscardHandler)
+	for _, tc := range []struct {
+		name      string
+		store     func(dir string) *RollbackStore
+		suffix    string
+		encrypted bool
+	}{
+		{"no backup of the set: --save-dir, zstd", func(dir string) *RollbackStore {
+			return RollbackStoreFor(&config.Config{}, "main", dir, log)
+		}, ".bson.zst", false},
+		{"the set's encrypted backup", func(dir string) *RollbackStore {
+			cfg := &config.Config{Storages: []config.Storage{{Name: "local", Filesystem: &config.Filesystem{Path: dir}}},
+				Backups: []config.Backup{{Name: "nightly", ReplicaSet: "main", Storage: "local", Encryption: &config.Encryption{RecipientsFile: recipients}}}}
+			return RollbackStoreFor(cfg, "main", "", log)
+		}, ".bson.zst.age", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			store := tc.store(dir)
+			at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+			store.now = func() time.Time { return at }
+			docs := []bson.Raw{rawDoc(t, bson.D{{Key: "_id", Value: 1}, {Key: "v", Value: "a"}}), rawDoc(t, bson.D{{Key: "_id", Value: 2}, {Key: "v", Value: "b"}})}
+			x := &examination{report: RollbackReport{Host: "p1:27017", CommonTS: OpTime{TS: bson.Timestamp{T: 5, I: 1}, Term: 2}},
+				docs: map[string][]bson.Raw{"app.orders": docs}, from: "oplog"}
+			where, err := store.save(context.Background(), &RejoinReport{Set: "main", Site: "paris", Primary: "l1:27017"}, []*examination{x})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := filepath.Join(dir, "main", "rollback", "20260301T100000Z"); !strings.Contains(where, want) {
+				t.Errorf("saved to %q, want %s", where, want)
+			}
+			checkSaved(t, dir, at, tc.suffix, tc.encrypted, []age.Identity{id}, docs)
+		})
+	}
+}
+
+// checkSaved reads back the index and the one collection saved under dir.
+func checkSaved(t *testing.T, dir string, at time.Time, suffix string, encrypted bool, ids []age.Identity, docs []bson.Raw) {
+	t.Helper()
 	st, err := fs.New(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -194,15 +228,16 @@ func TestRollbackSaveFormat(t *testing.T) {
 	if err := json.Unmarshal(b, &idx); err != nil {
 		t.Fatal(err)
 	}
-	if idx.Format != RollbackFormat || idx.ReplicaSet != "main" || idx.Compression.Algorithm != stream.Zstd || idx.Encryption != nil ||
+	if idx.Format != RollbackFormat || idx.ReplicaSet != "main" || idx.Compression.Algorithm != stream.Zstd || (idx.Encryption != nil) != encrypted ||
 		len(idx.Members) != 1 || idx.Members[0].ReadFrom != "oplog" || len(idx.Members[0].Collections) != 1 {
 		t.Fatalf("index %s", b)
 	}
 	c := idx.Members[0].Collections[0]
-	if c.DB != "app" || c.Name != "orders" || c.Documents != 2 || c.Data.Key != "p1:27017/app/orders.bson.zst" || !c.Data.Compressed {
+	if c.DB != "app" || c.Name != "orders" || c.Documents != 2 || c.Data.Key != "p1:27017/app/orders"+suffix || !c.Data.Compressed || c.Data.Encrypted != encrypted {
 		t.Fatalf("collection %+v", c)
 	}
-	r, err := stream.Open(ctx, st, RollbackDir("main", at)+c.Data.Key, stream.Encoding{Compressed: true}, nil, stream.Expect{Size: c.Data.Size, SHA256: c.Data.SHA256})
+	r, err := stream.Open(ctx, st, RollbackDir("main", at)+c.Data.Key, stream.Encoding{Compressed: true, Encrypted: encrypted}, ids,
+		stream.Expect{Size: c.Data.Size, SHA256: c.Data.SHA256})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,16 +245,16 @@ func TestRollbackSaveFormat(t *testing.T) {
 	for i := 0; ; i++ {
 		d, err := dr.Next()
 		if err == io.EOF {
-			if i != 2 {
-				t.Errorf("%d documents read back, want 2", i)
+			if i != len(docs) {
+				t.Errorf("%d documents read back, want %d", i, len(docs))
 			}
 			break
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(d, docs[i]) {
-			t.Errorf("document %d is %v, want %v", i, d, docs[i])
+		if i >= len(docs) || !bytes.Equal(d, docs[i]) {
+			t.Errorf("document %d is %v", i, d)
 		}
 	}
 	if err := r.Close(); err != nil {
