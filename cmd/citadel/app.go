@@ -60,7 +60,9 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			serverCommand(e),
 			coordinatorCommand(e),
 			storageCommand(e),
+			completionCommand(e),
 		},
+		EnableBashCompletion: true,
 	}
 	app.CustomAppHelpTemplate = cli.AppHelpTemplate + exitCodesHelp()
 	for _, c := range app.Commands {
