@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/noscites/citadel/backup/catalog"
 	"github.com/noscites/citadel/backup/jobs"
 	"github.com/noscites/citadel/cluster/coordinator/sched"
 	"github.com/noscites/citadel/cluster/coordinator/store"
@@ -86,15 +87,26 @@ func (r *Runner) Run(ctx context.Context, job sched.JobSpec, run sched.RunInfo, 
 		}
 	}
 	log := r.log.With("job", job.Name, "run", run.ID, "token", fence.Token())
+	// res stays a nil interface when the job returned no result (a typed
+	// nil in an interface would be recorded as the JSON null).
 	var res any
 	var err error
 	switch job.Kind {
 	case KindBackup:
-		res, err = r.backup(ctx, log, p, run, fence)
+		var b *BackupResult
+		if b, err = r.backup(ctx, log, p, run, fence); b != nil {
+			res = b
+		}
 	case KindPrune:
-		res, err = jobs.Prune(ctx, r.env, jobs.PruneRequest{Job: p.Backup})
+		var pr []catalog.PruneResult
+		if pr, err = jobs.Prune(ctx, r.env, jobs.PruneRequest{Job: p.Backup}); pr != nil {
+			res = pr
+		}
 	case KindVerify:
-		res, err = r.verify(ctx, p)
+		var v *VerifyResult
+		if v, err = r.verify(ctx, p); v != nil {
+			res = v
+		}
 	default:
 		return nil, fmt.Errorf("job %s of kind %q: %w (this version runs backup, prune and verify jobs)", job.Name, job.Kind, ErrUnsupported)
 	}
