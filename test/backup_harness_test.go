@@ -46,6 +46,7 @@ type bkWorld struct {
 type bkOptions struct {
 	encryption string // YAML of backups[0].encryption, or ""
 	slice      string // pitr slice, default 10s
+	drills     string // YAML of a drills: section, or ""
 }
 
 func bkStart(t *testing.T, o bkOptions) *bkWorld {
@@ -129,6 +130,7 @@ func (w *bkWorld) writeConfig(t *testing.T, main config.ReplicaSet, o bkOptions)
 	if o.encryption != "" {
 		b.WriteString(o.encryption)
 	}
+	b.WriteString(o.drills)
 	path := filepath.Join(t.TempDir(), "citadel.yaml")
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
