@@ -33,7 +33,8 @@ type Report struct {
 	Verified time.Time `json:"verified,omitzero"`
 	Finished time.Time `json:"finished"`
 	// Backup is the backup restored, BackupEnd its end; PITR whether the
-	// job archives the oplog and Slices how many slices were replayed;
+	// job archives the oplog and Slices how many slices were replayed
+	// (planned, when the restore did not finish);
 	// Point is the newest restorable point aimed at (or --until) and
 	// Reached the wall time of the last entry the restore applied.
 	Backup    string    `json:"backup"`

@@ -54,7 +54,7 @@ func (r *run) rehearse(ctx context.Context, id string) error {
 			return err
 		}
 		r.manifest = p.Backup
-		rep.Backup, rep.BackupEnd, rep.Point = p.Backup.ID, p.Backup.End.Wall, p.At
+		rep.Backup, rep.BackupEnd, rep.Point, rep.Slices = p.Backup.ID, p.Backup.End.Wall, p.At, p.Slices
 		if p.Hole != "" {
 			rep.Reasons = append(rep.Reasons, p.Hole)
 		}

@@ -97,7 +97,7 @@ func (e *env) drillList(c *cli.Context) error {
 	for _, d := range res.Drills {
 		result := "passed"
 		if !d.Passed {
-			result = fmt.Sprintf("FAILED (%d reasons)", d.Reasons)
+			result = fmt.Sprintf("FAILED (%d reason(s))", d.Reasons)
 		}
 		st := d.Storage
 		if d.CrossSite {
