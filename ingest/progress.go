@@ -10,7 +10,7 @@ import (
 // Phases a load names in its progress tracker.
 const (
 	PhaseLoad    = "load"    // reading, converting and writing
-	PhaseIndexes = "indexes" // building the indexes of new collections
+	PhaseIndexes = "indexes" // creating the indexes of a new collection
 )
 
 // counter counts the input bytes read, for the report and the tracker

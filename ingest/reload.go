@@ -30,6 +30,9 @@ import (
 // with the same content are the unanswered attempt's inserts
 // (claimRetried).
 func (s *Sink) writeDocs(ctx context.Context, coll string, batch []pending) error {
+	if err := s.indexFirst(ctx, coll); err != nil {
+		return err
+	}
 	c := s.collection(coll)
 	docs := make([]any, len(batch))
 	for i := range batch {

@@ -128,14 +128,10 @@ func Run(ctx context.Context, db *mongo.Database, l Loader, opt Options) (*Repor
 	in := &counter{tr: opt.Progress}
 	opt.Progress.AddBytesTotal(totalSize(l.Files()))
 	opt.Progress.SetPhase(PhaseLoad)
-	sink := newSink(ctx, db, opt.Sink, st, opt.Progress)
+	sink := newSink(ctx, db, opt.Sink, st, opt.Progress, fresh)
 	e := &Emitter{sink: sink, st: st, in: in, log: log}
 	lerr := l.Load(ctx, e)
 	cerr := sink.Close(ctx)
-	if len(fresh) > 0 && ctx.Err() == nil {
-		opt.Progress.SetPhase(PhaseIndexes)
-		cerr = errors.Join(cerr, indexCreated(ctx, db, fresh, st))
-	}
 	st.report(rep, time.Since(start), in.bytes.Load())
 	rep.Interrupted = ctx.Err() != nil
 	log.Info("load done", "read", rep.Read, "inserted", rep.Inserted, "updated", rep.Updated,
@@ -148,17 +144,6 @@ func Run(ctx context.Context, db *mongo.Database, l Loader, opt Options) (*Repor
 			rep.Rejected, rep.Read, 100*rep.ErrorRate, 100*opt.MaxErrorRate, ErrTooManyRejects)
 	}
 	return rep, nil
-}
-
-// indexCreated builds the indexes of the new collections the load
-// created. A collection that received nothing (a load that failed on its
-// first line) is not created just to hold indexes.
-func indexCreated(ctx context.Context, db *mongo.Database, fresh []Collection, st *stats) error {
-	made, _, err := splitNew(ctx, db, fresh)
-	if err != nil {
-		return err
-	}
-	return EnsureIndexes(ctx, db, made, st)
 }
 
 // CheckInputs opens every input file of a load (and closes it): a missing

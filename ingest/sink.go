@@ -69,6 +69,8 @@ type Sink struct {
 	err     error
 	pmu     sync.Mutex
 	pend    map[string]*pendGroup // existing keys waiting for their hashes
+	imu     sync.Mutex
+	fresh   map[string]Collection // new collections whose indexes come before their first insert
 }
 
 // DrainTimeout bounds how long the batches in flight when a load is
@@ -88,7 +90,7 @@ type job struct {
 	rejects []bson.D
 }
 
-func newSink(ctx context.Context, db *mongo.Database, opt SinkOptions, st *stats, tr *progress.Tracker) *Sink {
+func newSink(ctx context.Context, db *mongo.Database, opt SinkOptions, st *stats, tr *progress.Tracker, fresh []Collection) *Sink {
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = DefaultBatchSize
 	}
@@ -102,8 +104,11 @@ func newSink(ctx context.Context, db *mongo.Database, opt SinkOptions, st *stats
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Sink{db: db, opt: opt, st: st, tr: tr, buf: map[string][]pending{}, rejBuf: map[string][]bson.D{},
-		pend: map[string]*pendGroup{},
+		pend: map[string]*pendGroup{}, fresh: map[string]Collection{},
 		work: make(chan job, opt.Workers)}
+	for _, c := range fresh {
+		s.fresh[c.Name] = c
+	}
 	s.parent = ctx
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	s.wctx, s.wcancel = context.WithCancel(context.WithoutCancel(ctx))
