@@ -54,6 +54,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			clusterCommand(e),
 			ingestCommand(e),
 			reportCommand(e),
+			dictionaryCommand(e),
+			qualityCommand(e),
 			backupCommand(e),
 			restoreCommand(e),
 			drillCommand(e),
