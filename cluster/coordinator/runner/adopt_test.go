@@ -36,6 +36,8 @@ func (r *recorder) PutCatalog(_ context.Context, b store.CatalogPutBody) error {
 	return nil
 }
 
+func (r *recorder) PutDrill(context.Context, store.DrillRecord) error { return nil }
+
 type fixedFence uint64
 
 func (f fixedFence) Token() uint64 { return uint64(f) }

@@ -3,8 +3,9 @@
 // backup after the run's fencing token, checks the fence right before the
 // manifest is written and bounds that write by the fence's deadline; a run
 // that took over an attempt which had passed its fence first looks for that
-// attempt's committed backup and adopts it. The outcome goes to the run's
-// result (JSON) and, for backups, to the coordinator's catalog cache.
+// attempt's committed backup and adopts it. Drill jobs run drill.Run. The
+// outcome goes to the run's result (JSON) and to the coordinator's catalog
+// cache (backups) or drill history (drills).
 package runner
 
 import (
@@ -14,16 +15,18 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/noscites/citadel/backup/catalog"
 	"github.com/noscites/citadel/backup/jobs"
 	"github.com/noscites/citadel/cluster/coordinator/sched"
 	"github.com/noscites/citadel/cluster/coordinator/store"
+	"github.com/noscites/citadel/drill"
 	"github.com/noscites/citadel/internal/fault"
 )
 
 // Job kinds this runner executes. coordinator.JobsFromConfig makes the
-// backup (and drill) jobs; prune and verify jobs are for job definitions
+// backup and drill jobs; prune and verify jobs are for job definitions
 // written by hand.
 const (
 	KindBackup = "backup"
@@ -46,10 +49,11 @@ type Params struct {
 	Drill    string `json:"drill,omitempty"`
 }
 
-// Catalog receives the catalog entries of committed backups: the node's
-// store (coordinator.Node.Store()).
+// Catalog receives the catalog entries of committed backups and the
+// records of drills: the node's store (coordinator.Node.Store()).
 type Catalog interface {
 	PutCatalog(ctx context.Context, b store.CatalogPutBody) error
+	PutDrill(ctx context.Context, d store.DrillRecord) error
 }
 
 // Runner runs jobs through backup/jobs with Env.
@@ -107,8 +111,13 @@ func (r *Runner) Run(ctx context.Context, job sched.JobSpec, run sched.RunInfo, 
 		if v, err = r.verify(ctx, p); v != nil {
 			res = v
 		}
+	case KindDrill:
+		var d *drill.Report
+		if d, err = r.drill(ctx, log, p, fence); d != nil {
+			res = d
+		}
 	default:
-		return nil, fmt.Errorf("job %s of kind %q: %w (this version runs backup, prune and verify jobs)", job.Name, job.Kind, ErrUnsupported)
+		return nil, fmt.Errorf("job %s of kind %q: %w (this version runs backup, drill, prune and verify jobs)", job.Name, job.Kind, ErrUnsupported)
 	}
 	if res == nil {
 		return nil, err
@@ -118,6 +127,28 @@ func (r *Runner) Run(ctx context.Context, job sched.JobSpec, run sched.RunInfo, 
 		return nil, errors.Join(err, fmt.Errorf("encode the result of %s: %w", job.Name, merr))
 	}
 	return b, err
+}
+
+// drill runs a restore drill (its report, stored in the bucket, is named
+// after the token like a backup) and records it in the drill history. A
+// drill commits nothing a second attempt could duplicate harmfully (a
+// scratch restore and a report), so it takes no fence.
+func (r *Runner) drill(ctx context.Context, log *slog.Logger, p Params, fence sched.Fence) (*drill.Report, error) {
+	rep, err := drill.Run(ctx, r.env, drill.Request{Drill: p.Drill, ID: TokenID(time.Now(), fence.Token())})
+	if rep == nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	c := r.catalog
+	r.mu.Unlock()
+	if c != nil {
+		b, _ := json.Marshal(rep)
+		d := store.DrillRecord{ID: rep.ID, Drill: rep.Drill, Start: rep.Started, End: rep.Finished, Passed: rep.Passed, RTO: rep.RTO, RPO: rep.RPO, Report: b}
+		if perr := c.PutDrill(ctx, d); perr != nil {
+			log.Warn("cannot record the drill in the history", "drill", rep.ID, "err", perr)
+		}
+	}
+	return rep, err
 }
 
 // VerifyResult is the result of a verify job.

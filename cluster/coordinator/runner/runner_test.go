@@ -63,7 +63,6 @@ func TestRunRefusesWhatItCannotRun(t *testing.T) {
 		job  sched.JobSpec
 		want error
 	}{
-		{sched.JobSpec{Name: "drill-weekly", Kind: KindDrill, Params: json.RawMessage(`{"drill":"weekly"}`)}, ErrUnsupported},
 		{sched.JobSpec{Name: "odd", Kind: "odd"}, ErrUnsupported},
 	} {
 		if _, err := r.Run(context.Background(), tc.job, sched.RunInfo{}, noFence{}); !errors.Is(err, tc.want) {
@@ -75,6 +74,9 @@ func TestRunRefusesWhatItCannotRun(t *testing.T) {
 	}
 	if _, err := r.Run(context.Background(), sched.JobSpec{Name: "nameless", Kind: KindBackup}, sched.RunInfo{}, noFence{}); err == nil {
 		t.Error("backup job without a name: no error")
+	}
+	if out, err := r.Run(context.Background(), sched.JobSpec{Name: "drill-weekly", Kind: KindDrill, Params: json.RawMessage(`{"drill":"weekly"}`)}, sched.RunInfo{}, noFence{}); err == nil || out != nil {
+		t.Errorf("drill without a configuration: result %s, err %v", out, err)
 	}
 }
 
