@@ -66,9 +66,7 @@ type RollbackCollection struct {
 }
 
 // RollbackDir is the directory of one rejoin's saved documents.
-func RollbackDir(rs string, at time.Time) string {
-	return rs + "/rollback/" + at.UTC().Format("20060102T150405Z") + "/"
-}
+func RollbackDir(rs string, at time.Time) string { return layout.RollbackPrefix(rs, at) }
 
 // RollbackStore is where rejoin keeps the documents returning members will
 // roll back, in the backup's own format: the destination of the set's

@@ -9,6 +9,7 @@
 //	<replica-set>/pitr/<after>-<upper>.json                   commits the slice
 //	<replica-set>/pitr-gaps/<after>-<before>.json              a hole in the archive
 //	<replica-set>/drills/<drill-run-id>.json                   a restore drill's report
+//	<replica-set>/rollback/<time>/...                          what a rejoin rolled back (cluster)
 //
 // Keys are relative to the storage's own prefix.
 package layout
@@ -30,6 +31,7 @@ const (
 	PITRDir      = "pitr"
 	GapsDir      = "pitr-gaps"
 	DrillsDir    = "drills"
+	RollbackDir  = "rollback"
 	idTime       = "20060102T150405Z"
 )
 
@@ -129,6 +131,12 @@ func DrillsPrefix(rs string) string { return rs + "/" + DrillsDir + "/" }
 
 // DrillKey is the key of one drill run's report (ids shaped like backup ids).
 func DrillKey(rs, id string) string { return DrillsPrefix(rs) + id + ".json" }
+
+// RollbackPrefix is the directory of the documents one rejoin at the
+// given time saved before the returning members rolled them back.
+func RollbackPrefix(rs string, at time.Time) string {
+	return rs + "/" + RollbackDir + "/" + at.UTC().Format(idTime) + "/"
+}
 
 // Skipped reports whether a namespace is left out of backups (and of
 // replay) unless system collections are asked for: the local and config
