@@ -53,11 +53,11 @@ func (e *env) quality(c *cli.Context) error {
 		section = cfg.Quality
 	}
 	limits := section.For(ds.Name)
-	if n := c.Int("runs"); n != 0 {
-		if n < 1 || n > 1000 {
+	if c.IsSet("runs") {
+		if n := c.Int("runs"); n < 1 || n > 1000 {
 			return fault.Usage(fmt.Sprintf("quality: --runs %d: give 1 to 1000 runs", n))
 		}
-		limits.Runs = n
+		limits.Runs = c.Int("runs")
 	}
 	spec, err := dictionary.SpecFor(ds.Name)
 	if err != nil {

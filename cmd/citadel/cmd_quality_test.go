@@ -81,6 +81,8 @@ func TestQualityCommand(t *testing.T) {
 		{"quality nosuch", 2, `citadel: unknown dataset "nosuch": use one of airbnb,`},
 		{"quality airbnb -o xml", 2, `citadel: quality: --output "xml": use table, json or html`},
 		{"quality airbnb --runs -1", 2, "citadel: quality: --runs -1: give 1 to 1000 runs"},
+		{"quality airbnb --runs 0", 2, "citadel: quality: --runs 0: give 1 to 1000 runs"},
+		{"quality --runs 0 airbnb", 2, "citadel: quality: --runs 0: give 1 to 1000 runs"},
 		{"quality dvf", 2, "citadel: quality dvf: database opendata holds no dvf data"},
 	}
 	for _, tc := range cases {
