@@ -251,7 +251,7 @@ func (s *Sink) Close(ctx context.Context) error {
 // encode marshals a document once: the body's bytes give the content hash
 // and, framed with _id, _h and _run, the stored document.
 func encode(d Doc, run string) (bson.Raw, string, error) {
-	body, err := bson.Marshal(d.Body)
+	body, err := marshalBody(d.Body)
 	if err != nil {
 		return nil, "", err
 	}
