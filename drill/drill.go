@@ -91,7 +91,7 @@ func Run(ctx context.Context, env jobs.Env, req Request) (*Report, error) {
 		return nil, err
 	}
 	r := &run{env: env, req: req, cfg: cfg, drill: d, backup: b, loc: loc, target: tgt, client: client, now: now}
-	r.rep = &Report{Format: Format, ID: cmp.Or(req.ID, layout.NewID(start)), Drill: d.Name, BackupJob: b.Name, ReplicaSet: b.ReplicaSet,
+	r.rep = &Report{Format: Format, Kind: KindRestore, ID: cmp.Or(req.ID, layout.NewID(start)), Drill: d.Name, BackupJob: b.Name, ReplicaSet: b.ReplicaSet,
 		Storage: stName, Location: loc.Storage.String(), CrossSite: stName != b.Storage, Target: tgt.name, Started: start.UTC(),
 		PITR: b.PITR.Enabled, MaxRTO: d.MaxRTO.D(), MaxRPO: d.MaxRPO.D(), Reasons: []string{}, Dropped: []string{}}
 	err = r.rehearse(ctx, id)

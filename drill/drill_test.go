@@ -231,3 +231,56 @@ func TestReportLines(t *testing.T) {
 		}
 	}
 }
+
+func TestLongestGap(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 13, 0, 0, 0, time.UTC)
+	at := func(ms ...int) []time.Time {
+		var out []time.Time
+		for _, m := range ms {
+			out = append(out, t0.Add(time.Duration(m)*time.Millisecond))
+		}
+		return out
+	}
+	cases := []struct {
+		name     string
+		acks     []time.Time
+		from, to int // ms
+		want     time.Duration
+	}{
+		{"steady", at(0, 20, 40, 60, 80), 10, 70, 20 * time.Millisecond},
+		{"an election inside", at(0, 20, 40, 2040, 2060), 30, 2050, 2000 * time.Millisecond},
+		{"the gap straddles the start", at(0, 1500, 1520), 1000, 1510, 1500 * time.Millisecond},
+		{"a gap outside the window is not counted", at(0, 3000, 3020, 3040), 3010, 3030, 20 * time.Millisecond},
+		{"no ack after the window opens", at(0, 20), 100, 600, 580 * time.Millisecond},
+		{"no ack at all", nil, 100, 600, 500 * time.Millisecond},
+	}
+	for _, c := range cases {
+		got := longestGap(c.acks, t0.Add(time.Duration(c.from)*time.Millisecond), t0.Add(time.Duration(c.to)*time.Millisecond))
+		if got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+	if got := missing([]int64{1, 2, 3, 5}, map[int64]bool{1: true, 3: true, 4: true}); len(got) != 2 || got[0] != 2 || got[1] != 5 {
+		t.Errorf("missing = %v, want [2 5]", got)
+	}
+}
+
+func TestSwitchoverSites(t *testing.T) {
+	two, zero := 2.0, 0.0
+	rs := &config.ReplicaSet{Name: "main", Members: []config.Member{
+		{Host: "p1:27017", Site: "paris", Priority: &two}, {Host: "p2:27017", Site: "paris"},
+		{Host: "lb:27017", Site: "lyon", Hidden: true, Priority: &zero}, {Host: "l1:27017", Site: "lyon"}}}
+	if home, away, err := sites(rs, "P1:27017"); home != "paris" || away != "lyon" || err != nil {
+		t.Errorf("from p1: %q %q %v", home, away, err)
+	}
+	if home, away, err := sites(rs, "l1:27017"); home != "lyon" || away != "paris" || err != nil {
+		t.Errorf("from l1: %q %q %v", home, away, err)
+	}
+	rs.Members = rs.Members[:3] // Lyon keeps only its hidden member
+	if _, _, err := sites(rs, "p1:27017"); !errors.Is(err, fault.ErrRefused) {
+		t.Errorf("no electable member in Lyon: %v", err)
+	}
+	if _, _, err := sites(rs, "x:1"); err == nil {
+		t.Error("a primary outside the file was accepted")
+	}
+}

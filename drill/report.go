@@ -11,10 +11,20 @@ import (
 // Format is the report format this code writes and reads.
 const Format = 1
 
+// Kinds of drill.
+const (
+	KindRestore    = "restore"
+	KindSwitchover = "switchover"
+)
+
 // Report is the evidence of one drill, stored as JSON under
 // <rs>/drills/<id>.json in the storage the backup was read from.
 type Report struct {
-	Format    int    `json:"format"`
+	Format int `json:"format"`
+	// Kind is "restore" for these reports, "switchover" for a
+	// SwitchoverReport stored beside them (read through this type by
+	// List and Show, which use only the fields both have).
+	Kind      string `json:"kind"`
 	ID        string `json:"id"`
 	Drill     string `json:"drill"`
 	BackupJob string `json:"backup_job"`
@@ -65,8 +75,11 @@ type Report struct {
 	Summary []string `json:"summary"`
 }
 
-// Lines is the short human summary.
+// Lines is the short human summary (a switchover's is its stored one).
 func (r *Report) Lines() []string {
+	if r.Kind == KindSwitchover {
+		return r.Summary
+	}
 	verdict := "PASSED"
 	if !r.Passed {
 		verdict = "FAILED"

@@ -22,14 +22,19 @@ import (
 // save writes the report in one put (no temporary object: the storage
 // makes it visible whole), with the storage's object lock.
 func save(ctx context.Context, dest archive.Destination, rep *Report) error {
-	b, err := json.MarshalIndent(rep, "", "  ")
+	return putJSON(ctx, dest, rep.Key, rep)
+}
+
+// putJSON stores one report at key.
+func putJSON(ctx context.Context, dest archive.Destination, key string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode drill report: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	if _, err := storage.PutBytes(ctx, dest.Storage, rep.Key, append(b, '\n'), dest.Put()); err != nil {
-		return fmt.Errorf("store drill report %s: %w", storage.Where(dest.Storage, rep.Key), err)
+	if _, err := storage.PutBytes(ctx, dest.Storage, key, append(b, '\n'), dest.Put()); err != nil {
+		return fmt.Errorf("store drill report %s: %w", storage.Where(dest.Storage, key), err)
 	}
 	return nil
 }
@@ -49,6 +54,7 @@ func parse(b []byte, where string) (*Report, error) {
 // Entry is one stored drill report as `drill list` shows it.
 type Entry struct {
 	ID         string        `json:"id"`
+	Kind       string        `json:"kind"`
 	Drill      string        `json:"drill"`
 	ReplicaSet string        `json:"replica_set"`
 	Storage    string        `json:"storage"`
@@ -103,7 +109,7 @@ func List(ctx context.Context, env jobs.Env) (ListResult, error) {
 			res.Problems = append(res.Problems, err.Error())
 			return nil
 		}
-		res.Drills = append(res.Drills, Entry{ID: r.ID, Drill: r.Drill, ReplicaSet: r.ReplicaSet, Storage: name, CrossSite: r.CrossSite,
+		res.Drills = append(res.Drills, Entry{ID: r.ID, Kind: cmp.Or(r.Kind, KindRestore), Drill: r.Drill, ReplicaSet: r.ReplicaSet, Storage: name, CrossSite: r.CrossSite,
 			Started: r.Started, Backup: r.Backup, Passed: r.Passed, RTO: r.RTO, RPO: r.RPO, Reasons: len(r.Reasons), Where: storage.Where(st, key)})
 		return nil
 	}, func(problem string) { res.Problems = append(res.Problems, problem) })
@@ -111,15 +117,15 @@ func List(ctx context.Context, env jobs.Env) (ListResult, error) {
 	return res, err
 }
 
-// Show finds one report by its run id.
-func Show(ctx context.Context, env jobs.Env, id string) (*Report, error) {
+// Show finds one report by its run id; raw is the stored JSON (a
+// switchover's has fields Report lacks).
+func Show(ctx context.Context, env jobs.Env, id string) (rep *Report, raw json.RawMessage, err error) {
 	if !manifest.ValidID(id) {
-		return nil, fault.Usage(fmt.Sprintf("%q is not a drill run id (like 20260102T030405Z-1a2b; see citadel drill list)", id))
+		return nil, nil, fault.Usage(fmt.Sprintf("%q is not a drill run id (like 20260102T030405Z-1a2b; see citadel drill list)", id))
 	}
-	var found *Report
 	var problems []string
 	errFound := errors.New("found")
-	err := each(ctx, env, func(st storage.Storage, _ string, key string) error {
+	err = each(ctx, env, func(st storage.Storage, _ string, key string) error {
 		if !strings.HasSuffix(key, "/"+id+".json") {
 			return nil
 		}
@@ -127,20 +133,21 @@ func Show(ctx context.Context, env jobs.Env, id string) (*Report, error) {
 		if err != nil {
 			return err
 		}
-		if found, err = parse(b, storage.Where(st, key)); err != nil {
+		if rep, err = parse(b, storage.Where(st, key)); err != nil {
 			return err
 		}
+		raw = b
 		return errFound
 	}, func(p string) { problems = append(problems, p) })
 	switch {
-	case found != nil:
-		return found, nil
+	case rep != nil:
+		return rep, raw, nil
 	case err != nil && !errors.Is(err, errFound):
-		return nil, err
+		return nil, nil, err
 	case len(problems) > 0:
-		return nil, fmt.Errorf("no drill report %s in the storages that could be read (%s)", id, strings.Join(problems, "; "))
+		return nil, nil, fmt.Errorf("no drill report %s in the storages that could be read (%s)", id, strings.Join(problems, "; "))
 	}
-	return nil, fault.Usage(fmt.Sprintf("no drill report %s in the configured storages (see citadel drill list)", id))
+	return nil, nil, fault.Usage(fmt.Sprintf("no drill report %s in the configured storages (see citadel drill list)", id))
 }
 
 // each calls fn for every report key of every place; a storage that

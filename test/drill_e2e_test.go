@@ -244,3 +244,55 @@ func drillCorrupt(t *testing.T, w *bkWorld) string {
 	t.Fatal("no drill.base in the backup")
 	return ""
 }
+
+// TestDrillSwitchoverE2E: the switchover rehearsal moves the primary of
+// the two-site set to Lyon and back under 1,000 w:majority probe writes,
+// reports both write-unavailability windows, reads every acknowledged
+// write back from every member (none lost), drops its probe collection
+// and stores its report next to the backups.
+func TestDrillSwitchoverE2E(t *testing.T) {
+	w := bkStart(t, bkOptions{})
+	ctx := context.Background()
+	code, out, _ := w.citadel(t, "-o", "json", "drill", "switchover", "--rs", "main", "--writes", "1000", "--interval", "20ms", "--catch-up", "5s")
+	var rep struct {
+		ID, Key   string
+		Passed    bool
+		Attempted int `json:"writes_attempted"`
+		Acked     int `json:"writes_acknowledged"`
+		Lost      int `json:"writes_lost"`
+		Legs      []struct {
+			From        string        `json:"from_site"`
+			To          string        `json:"to_site"`
+			Unavailable time.Duration `json:"write_unavailable_ns"`
+		}
+		Members []struct {
+			Host    string
+			Found   int
+			Missing []int64
+		}
+	}
+	bkJSON(t, out, &rep)
+	if code != 0 || !rep.Passed || rep.Attempted < 1000 || rep.Acked == 0 || rep.Lost != 0 || len(rep.Legs) != 2 || len(rep.Members) != 4 {
+		t.Fatalf("switchover drill: exit %d, %+v", code, rep)
+	}
+	if rep.Legs[0].From != "paris" || rep.Legs[0].To != "lyon" || rep.Legs[1].To != "paris" || rep.Legs[0].Unavailable <= 0 || rep.Legs[1].Unavailable <= 0 {
+		t.Errorf("legs: %+v", rep.Legs)
+	}
+	for _, m := range rep.Members {
+		if m.Found != rep.Acked || len(m.Missing) > 0 {
+			t.Errorf("%s holds %d of %d acknowledged writes", m.Host, m.Found, rep.Acked)
+		}
+	}
+	t.Logf("MEASURED switchover drill: %d writes attempted, %d acknowledged, %d lost; unavailable %s (paris → lyon), %s (lyon → paris)",
+		rep.Attempted, rep.Acked, rep.Lost, rep.Legs[0].Unavailable, rep.Legs[1].Unavailable)
+	if _, err := w.lyon.Stat(ctx, rep.Key); err != nil {
+		t.Errorf("report %s not in the Lyon bucket: %v", rep.Key, err)
+	}
+	names, err := w.set(t, "main").Database("citadel_drill").ListCollectionNames(ctx, bson.D{})
+	if err != nil || len(names) != 0 {
+		t.Errorf("probe collections left: %v (%v)", names, err)
+	}
+	if code, out, _ := w.citadel(t, "drill", "show", rep.ID); code != 0 || !strings.Contains(out, "drill switchover of main PASSED") {
+		t.Errorf("drill show of the rehearsal: exit %d", code)
+	}
+}

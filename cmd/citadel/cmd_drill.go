@@ -9,6 +9,7 @@ import (
 
 	"github.com/noscites/citadel/backup/progress"
 	"github.com/noscites/citadel/drill"
+	"github.com/noscites/citadel/internal/fault"
 )
 
 func drillCommand(e *env) *cli.Command {
@@ -29,6 +30,11 @@ func drillCommand(e *env) *cli.Command {
 					&cli.StringFlag{Name: "from-storage", Usage: "restore from the copy in configured storage `NAME` (cross-site drill)"},
 					flagIdentity,
 				}},
+			{Name: "switchover", Usage: "rehearse a switchover to the other site and back under w:majority probe writes (exit 3 if any acknowledged write is lost)",
+				Action: e.drillSwitchover, Flags: []cli.Flag{flagRS,
+					&cli.DurationFlag{Name: "catch-up", Usage: "each switchover's catch-up wait", Value: 10 * time.Second},
+					&cli.IntFlag{Name: "writes", Usage: "probe writes to attempt at least", Value: 1000},
+					&cli.DurationFlag{Name: "interval", Usage: "time between probe writes", Value: 20 * time.Millisecond}}},
 			{Name: "list", Usage: "list the stored drill reports, newest first", Action: e.drillList},
 			{Name: "show", Usage: "print one drill report", ArgsUsage: "ID", Action: e.drillShow},
 		},
@@ -118,12 +124,13 @@ func (e *env) drillShow(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	rep, err := drill.Show(c.Context, env, args[0])
+	rep, raw, err := drill.Show(c.Context, env, args[0])
 	if err != nil {
 		return err
 	}
 	if e.json {
-		return printJSON(e.stdout, rep)
+		_, err := e.stdout.Write(raw)
+		return err
 	}
 	e.printDrill(rep)
 	if rep.Restore != nil {
@@ -140,4 +147,35 @@ func (e *env) printDrill(rep *drill.Report) {
 		}
 		fmt.Fprintln(e.stdout, line)
 	}
+}
+
+func (e *env) drillSwitchover(c *cli.Context) error {
+	if err := requireArgs(c, 0, 0, "--rs NAME [--catch-up DURATION] [--writes N] [--interval DURATION]"); err != nil {
+		return err
+	}
+	if c.String("rs") == "" {
+		return fault.Usage("drill switchover: --rs NAME is required")
+	}
+	env, err := e.jobEnv(c, true)
+	if err != nil {
+		return err
+	}
+	rep, err := drill.Switchover(c.Context, env, drill.SwitchoverRequest{ReplicaSet: c.String("rs"), CatchUp: c.Duration("catch-up"),
+		MinWrites: c.Int("writes"), Interval: c.Duration("interval")})
+	if rep == nil {
+		return err
+	}
+	if e.json {
+		if perr := printJSON(e.stdout, rep); perr != nil {
+			return perr
+		}
+		return err
+	}
+	for i, line := range rep.Lines() {
+		if i > 0 {
+			line = "  " + line
+		}
+		fmt.Fprintln(e.stdout, line)
+	}
+	return err
 }
