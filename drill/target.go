@@ -53,13 +53,22 @@ func productionOf(cfg *config.Config) production {
 	return p
 }
 
-// normalizeHost lowercases a host and adds mongod's default port.
+// normalizeHost lowercases a host and adds mongod's default port; what
+// is not a host at all is compared as written.
 func normalizeHost(h string) string {
 	h = strings.ToLower(strings.TrimSpace(h))
-	if _, _, err := net.SplitHostPort(h); err != nil {
-		return net.JoinHostPort(strings.Trim(h, "[]"), "27017")
+	if _, _, err := net.SplitHostPort(h); err == nil {
+		return h
+	}
+	if j := net.JoinHostPort(strings.TrimSpace(strings.Trim(h, "[]")), "27017"); validHostPort(j) {
+		return j
 	}
 	return h
+}
+
+func validHostPort(s string) bool {
+	_, _, err := net.SplitHostPort(s)
+	return err == nil
 }
 
 // refuse says why a target named setName with these hosts is production
