@@ -40,15 +40,24 @@ type Archiver struct {
 	OnSlice func(*manifest.Slice)
 	OnGap   func(*manifest.Gap)
 
-	rs   string
-	last manifest.Timestamp // last archived entry: the next slice's After
+	rs        string
+	secondary bool               // the source was a secondary when the archiver started
+	last      manifest.Timestamp // last archived entry: the next slice's After
 }
+
+// ErrSourceLost means the member the archiver reads from can no longer
+// serve it: it does not answer, stepped up to primary, left the set or is
+// neither primary nor secondary. Run returns it so that whoever hosts the
+// archiver chooses a source again; a new archiver resumes from the last
+// committed slice.
+var ErrSourceLost = errors.New("the archiver's source member is lost")
 
 // Run archives a slice every period until ctx ends, then returns ctx's
 // error. The slice in flight when ctx ends is finished first (within
 // sliceLimit): an interrupt stops the archiver between slices, never inside
 // one. Errors of one round are logged and retried at the next; a gap is
 // recorded and archiving resumes from the oldest entry still in the oplog.
+// When the source is lost (ErrSourceLost) Run returns that error.
 func (a *Archiver) Run(ctx context.Context) error {
 	log := cmp.Or(a.Logger, slog.Default())
 	period := cmp.Or(a.Slice, time.Minute)
@@ -58,6 +67,9 @@ func (a *Archiver) Run(ctx context.Context) error {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sliceLimit(period))
 		_, err := a.Once(sctx)
 		cancel()
+		if err != nil && ctx.Err() == nil && errors.Is(err, ErrSourceLost) {
+			return fmt.Errorf("pitr archiver of %s: %w", cmp.Or(a.rs, "the replica set"), err)
+		}
 		if err != nil {
 			log.Error("pitr slice failed; retrying at the next period", "err", err)
 		}
@@ -78,15 +90,19 @@ func sliceLimit(period time.Duration) time.Duration { return max(2*period, time.
 func (a *Archiver) Once(ctx context.Context) (*manifest.Slice, error) {
 	pos, err := oplog.Hello(ctx, a.Client)
 	if err != nil {
-		return nil, err
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: %w", ErrSourceLost, err)
 	}
 	if a.rs == "" {
-		a.rs = pos.SetName
+		a.rs, a.secondary = pos.SetName, pos.Secondary
 		if err := a.resume(ctx, pos); err != nil {
 			return nil, err
 		}
-	} else if a.rs != pos.SetName {
-		return nil, fmt.Errorf("pitr: the member now reports replica set %q, not %q", pos.SetName, a.rs)
+	}
+	if err := a.check(pos); err != nil {
+		return nil, err
 	}
 	upper := pos.Majority.TS
 	if upper.IsZero() {
@@ -98,15 +114,35 @@ func (a *Archiver) Once(ctx context.Context) (*manifest.Slice, error) {
 	return a.write(ctx, upper, pos.Me)
 }
 
-// resume finds where the archive stops: the last slice, else the newest
-// backup's end, else the member's current optime.
+// check says whether the member can still be the source: in the same
+// set, primary or secondary, and not stepped up when it was a secondary.
+func (a *Archiver) check(pos oplog.Position) error {
+	switch {
+	case a.rs != pos.SetName:
+		return fmt.Errorf("%w: %s now reports replica set %q, not %q", ErrSourceLost, pos.Me, pos.SetName, a.rs)
+	case a.secondary && pos.Primary:
+		return fmt.Errorf("%w: %s stepped up to primary", ErrSourceLost, pos.Me)
+	case !pos.Primary && !pos.Secondary:
+		return fmt.Errorf("%w: %s is neither primary nor secondary", ErrSourceLost, pos.Me)
+	}
+	return nil
+}
+
+// resume finds where the archive stops: the end of the committed slice
+// reaching furthest, else the newest backup's end, else the member's
+// current optime. (Two archivers for a moment after a leader change may
+// leave overlapping slices: the furthest end, not the last key, counts.)
 func (a *Archiver) resume(ctx context.Context, pos oplog.Position) error {
 	sl, _, err := catalog.Slices(ctx, a.Dest.Storage, a.rs)
 	if err != nil {
 		return err
 	}
 	if len(sl) > 0 {
-		a.last = sl[len(sl)-1].Upper
+		for _, s := range sl {
+			if a.last.Before(s.Upper) {
+				a.last = s.Upper
+			}
+		}
 		return nil
 	}
 	if m, err := catalog.Find(ctx, a.Dest.Storage, a.rs, "latest"); err == nil {
