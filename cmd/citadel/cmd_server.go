@@ -9,6 +9,7 @@ import (
 
 	"github.com/noscites/citadel/backup/jobs"
 	"github.com/noscites/citadel/cluster/coordinator"
+	"github.com/noscites/citadel/cluster/coordinator/archiver"
 	"github.com/noscites/citadel/cluster/coordinator/runner"
 	"github.com/noscites/citadel/internal/audit"
 	"github.com/noscites/citadel/internal/fault"
@@ -30,7 +31,8 @@ func serverCommand(e *env) *cli.Command {
 }
 
 // server runs a coordinator node until interrupted. The leader runs the
-// configuration's backup jobs through the job layer (coordinator/runner).
+// configuration's backup jobs through the job layer (coordinator/runner)
+// and the PITR archiver of every backup with pitr.enabled (archiver).
 func (e *env) server(c *cli.Context) error {
 	if err := requireArgs(c, 0, 0, "[--node-id ID] [--data-dir DIR] [--join]"); err != nil {
 		return err
@@ -63,8 +65,10 @@ func (e *env) server(c *cli.Context) error {
 	node.Store(n)
 	run.SetCatalog(n.Store())
 	e.log.Info("coordinator node started", "node", opts.NodeID, "raft", opts.RaftAddress, "http", n.HTTPAddr(), "data_dir", opts.DataDir, "jobs", len(opts.Jobs))
+	pitr := archiver.Start(c.Context, archiver.Options{Env: env, Store: n.Store(), Log: e.log.With("node", opts.NodeID)})
 	<-c.Context.Done()
 	e.log.Info("stopping the coordinator node", "node", opts.NodeID)
+	pitr.Wait() // the PITR archivers finish their slice in flight
 	if err := n.Close(); err != nil {
 		return fmt.Errorf("stop coordinator node %s: %w", opts.NodeID, err)
 	}

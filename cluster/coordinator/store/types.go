@@ -137,6 +137,10 @@ type PITRState struct {
 	SliceKey  string    `json:"slice_key,omitempty"`
 	Source    string    `json:"source,omitempty"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// LastError is why the archiver last stopped (its source lost, no
+	// source to choose), Restarts how many times it was started again.
+	LastError string `json:"last_error,omitempty"`
+	Restarts  int    `json:"restarts,omitempty"`
 }
 
 // NodeInfo is the directory entry of one coordinator node: raft knows ids
