@@ -27,9 +27,12 @@ const (
 // RejectsSuffix names the collection of a collection's rejects.
 const RejectsSuffix = "_rejects"
 
-// Defaults of SinkOptions.
+// Defaults of SinkOptions. Batches of 5,000 rather than 1,000 loaded
+// 50,000 listings in 13.8 s instead of 15.2 s on FerretDB
+// (BenchmarkIngestVsImport); at a few kilobytes a document, the batches in
+// memory (two being written, two queued) stay within tens of megabytes.
 const (
-	DefaultBatchSize = 1000
+	DefaultBatchSize = 5000
 	DefaultWorkers   = 2
 )
 

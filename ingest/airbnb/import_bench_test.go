@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,7 +18,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/noscites/citadel/ingest"
 	"github.com/noscites/citadel/test/testbed"
 )
 
@@ -30,7 +30,8 @@ import (
 // Rounds alternate importer and loader (CITADEL_BENCH_ROUNDS, default 3)
 // and the medians are compared: the ratio is import time / load time, so
 // 1.0 or more means typing and quarantining rows cost the user nothing
-// over a generic import. CITADEL_BENCH_IMPORT_LISTINGS sizes the file.
+// over a generic import. CITADEL_BENCH_IMPORT_LISTINGS sizes the file;
+// CITADEL_BENCH_INGEST_FLAGS adds flags to the load (--batch-size 5000).
 func BenchmarkIngestVsImport(b *testing.B) {
 	n := benchEnvInt("CITADEL_BENCH_IMPORT_LISTINGS", 50_000)
 	rounds := benchEnvInt("CITADEL_BENCH_ROUNDS", 3)
@@ -73,6 +74,10 @@ func BenchmarkIngestVsImport(b *testing.B) {
 	}
 }
 
+// importBatch is the generic importer's batch (mongoimport's), whatever
+// the loader's default.
+const importBatch = 1000
+
 // genericImport is the baseline: connect, read the CSV with encoding/csv,
 // one document of strings per row (header names as keys, blank fields
 // kept as "", the _id left to the driver), unordered InsertMany of 1,000.
@@ -95,7 +100,7 @@ func genericImport(b *testing.B, uri, dbName, path string, want int) time.Durati
 		b.Fatal(err)
 	}
 	coll := client.Database(dbName).Collection(Collection)
-	batch := make([]any, 0, ingest.DefaultBatchSize)
+	batch := make([]any, 0, importBatch)
 	rows := 0
 	flush := func() {
 		if len(batch) == 0 {
@@ -140,8 +145,9 @@ type loadJSON struct {
 func citadelIngest(b *testing.B, bin, uri, db, path string) (float64, loadJSON) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "--config", "/nonexistent", "-o", "json",
-		"ingest", "airbnb", "--city", "paris", "--uri", uri, "--database", db, path)
+	args := []string{"--config", "/nonexistent", "-o", "json", "ingest", "airbnb", "--city", "paris", "--uri", uri, "--database", db}
+	args = append(args, strings.Fields(os.Getenv("CITADEL_BENCH_INGEST_FLAGS"))...)
+	cmd := exec.CommandContext(ctx, bin, append(args, path)...)
 	cmd.Stderr = os.Stderr
 	start := time.Now()
 	out, err := cmd.Output()
