@@ -69,15 +69,34 @@ func Run(ctx context.Context, client *mongo.Client, opts Options) (*manifest.Man
 	if err != nil {
 		return nil, err
 	}
+	m, id, err := begin(ctx, client, pos, opts)
+	if err != nil {
+		return nil, err
+	}
+	log = log.With("backup", id, "rs", pos.SetName, "source", pos.Me)
+	w := archive.NewWriter(opts.Dest, pos.SetName, id)
+	log.Info("backup started", "start", pos.Last.TS)
+	if err := capture(ctx, client, w, m, pos, opts, log); err != nil {
+		return nil, fmt.Errorf("backup %s of %s from %s: %w", id, pos.SetName, pos.Me, err)
+	}
+	if err := commit(ctx, w, m, opts); err != nil {
+		return nil, fmt.Errorf("backup %s of %s not committed: %w", id, pos.SetName, err)
+	}
+	log.Info("backup committed", "end", m.End.TS, "documents", m.Totals.Documents, "oplog_entries", m.Oplog.Entries)
+	return m, nil
+}
+
+// begin checks the names and starts the manifest at the source's last
+// write.
+func begin(ctx context.Context, client *mongo.Client, pos oplog.Position, opts Options) (*manifest.Manifest, string, error) {
 	if !manifest.ValidReplicaSet(pos.SetName) {
-		return nil, fmt.Errorf("replica set name %q cannot be used in backup keys", pos.SetName)
+		return nil, "", fmt.Errorf("replica set name %q cannot be used in backup keys", pos.SetName)
 	}
 	started := time.Now().UTC()
 	id := cmp.Or(opts.ID, layout.NewID(started))
 	if !manifest.ValidID(id) {
-		return nil, fmt.Errorf("backup id %q is not an id like 20260102T030405Z-1a2b", id)
+		return nil, "", fmt.Errorf("backup id %q is not an id like 20260102T030405Z-1a2b", id)
 	}
-	log = log.With("backup", id, "rs", pos.SetName, "source", pos.Me)
 	m := &manifest.Manifest{Tool: opts.Tool, Started: started, Start: pos.Last, Source: opts.Source, IncludeSystem: opts.IncludeSystem}
 	m.Source.State = "SECONDARY"
 	if pos.Primary {
@@ -87,9 +106,13 @@ func Run(ctx context.Context, client *mongo.Client, opts Options) (*manifest.Man
 		m.Source.Host = pos.Me
 	}
 	m.Source.ServerVersion = serverVersion(ctx, client)
-	w := archive.NewWriter(opts.Dest, pos.SetName, id)
-	log.Info("backup started", "start", pos.Last.TS)
+	return m, id, nil
+}
 
+// capture dumps the collections while the tailer streams the oplog from
+// the start, then stops the tailer at the source's last write after the
+// dump: data plus replay is the set's state at End.
+func capture(ctx context.Context, client *mongo.Client, w *archive.Writer, m *manifest.Manifest, pos oplog.Position, opts Options, log *slog.Logger) error {
 	tail := newTailer(client, pos.Last.TS, cmp.Or(opts.EndTimeout, time.Minute))
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
@@ -115,28 +138,29 @@ func Run(ctx context.Context, client *mongo.Client, opts Options) (*manifest.Man
 		return nil
 	})
 	if err := g.Wait(); err != nil {
-		return nil, fmt.Errorf("backup %s of %s from %s: %w", id, pos.SetName, pos.Me, err)
+		return err
 	}
 	if m.Oplog.Entries > 0 {
 		m.End.TS = m.Oplog.Last // the tailer stopped exactly at the end entry
 	}
-	commitCtx := ctx
+	return nil
+}
+
+// commit writes the manifest, after BeforeCommit allows it and within
+// the deadline it gives.
+func commit(ctx context.Context, w *archive.Writer, m *manifest.Manifest, opts Options) error {
 	if opts.BeforeCommit != nil {
 		deadline, err := opts.BeforeCommit(ctx, m)
 		if err != nil {
-			return nil, fmt.Errorf("backup %s of %s not committed: %w", id, pos.SetName, err)
+			return err
 		}
 		if !deadline.IsZero() {
 			var cancel context.CancelFunc
-			commitCtx, cancel = context.WithDeadline(ctx, deadline)
+			ctx, cancel = context.WithDeadline(ctx, deadline)
 			defer cancel()
 		}
 	}
-	if err := w.Commit(commitCtx, m); err != nil {
-		return nil, err
-	}
-	log.Info("backup committed", "end", m.End.TS, "documents", m.Totals.Documents, "oplog_entries", m.Oplog.Entries)
-	return m, nil
+	return w.Commit(ctx, m)
 }
 
 func serverVersion(ctx context.Context, c *mongo.Client) string {
