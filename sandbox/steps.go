@@ -1,0 +1,137 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/noscites/citadel/backup"
+	"github.com/noscites/citadel/backup/jobs"
+	"github.com/noscites/citadel/cluster"
+	"github.com/noscites/citadel/cluster/coordinator"
+	"github.com/noscites/citadel/cluster/coordinator/runner"
+	"github.com/noscites/citadel/drill"
+)
+
+// initiate runs what `citadel cluster apply --yes` runs: the plan from
+// the uninitiated members to the config's shape, one step at a time.
+func (s *Sandbox) initiate(ctx context.Context) error {
+	sets, err := cluster.SelectSets(s.w.cfg, "")
+	if err != nil {
+		return err
+	}
+	d, err := cluster.NewDialer(s.w.cfg.MongoDB, s.log)
+	if err != nil {
+		return err
+	}
+	mgr := cluster.NewManager(d, s.log, s.env.Audit)
+	defer mgr.Close(context.WithoutCancel(ctx))
+	plans, err := mgr.ApplySets(ctx, sets, cluster.ApplyOptions{})
+	if err != nil {
+		return err
+	}
+	s.summary.ApplySteps = cluster.TotalSteps(plans)
+	return nil
+}
+
+// initStorages creates the buckets (or directories) as `citadel storage
+// init` does. A MinIO just ready may still answer "Server not initialized
+// yet" for a moment: the creation is retried for up to 20 s.
+func (s *Sandbox) initStorages(ctx context.Context) error {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, err := backup.InitStorages(ctx, s.w.cfg, "")
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func (s *Sandbox) ingest(ctx context.Context) error {
+	loads, err := s.loadSamples(ctx)
+	s.summary.Datasets = loads
+	return err
+}
+
+// startPITR archives the main set's oplog in the background, as `citadel
+// backup pitr` does, until the sandbox stops: the drill then replays the
+// slices after the backup and its RPO is about one slice.
+func (s *Sandbox) startPITR(ctx context.Context) error {
+	pctx, cancel := context.WithCancel(ctx)
+	started := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- jobs.PITR(pctx, s.env, jobs.PITRRequest{Job: BackupJob, OnStart: func(string, string, time.Duration) { close(started) }})
+	}()
+	s.stopBg = append(s.stopBg, func() {
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			s.log.Warn("the PITR archiver stopped", "err", err)
+		}
+	})
+	select {
+	case <-started:
+		return nil
+	case err := <-done:
+		done <- err // for the stop function
+		return err
+	case <-time.After(time.Minute):
+		return errors.New("the PITR archiver did not start within a minute")
+	}
+}
+
+// backup takes a snapshot into the Lyon storage from the hidden member
+// and copies it to Paris, verified on arrival (jobs.Backup).
+func (s *Sandbox) backup(ctx context.Context) error {
+	res, err := jobs.Backup(ctx, s.env, jobs.BackupRequest{Job: BackupJob})
+	if res != nil {
+		// Names, not URLs: both sites' buckets have the same name.
+		b := s.w.cfg.Backup(BackupJob)
+		s.summary.Backup, s.summary.BackupStorage = res.Backup, b.Storage
+		s.summary.CopiedTo = b.CopyTo[:len(res.Copies)]
+	}
+	return err
+}
+
+// drill restores the newest backup (with the PITR slices since) into the
+// scratch set, verifies it and measures RTO and RPO (drill.Run).
+func (s *Sandbox) drill(ctx context.Context) error {
+	rep, err := drill.Run(ctx, s.env, drill.Request{Drill: DrillName})
+	s.summary.Drill = rep
+	return err
+}
+
+// switchover moves the primary to Lyon and back under probe writes
+// (drill.Switchover, through cluster.Manager.Switchover).
+func (s *Sandbox) switchover(ctx context.Context) error {
+	rep, err := drill.Switchover(ctx, s.env, drill.SwitchoverRequest{ReplicaSet: "main", MinWrites: 200})
+	s.summary.Switchover = rep
+	return err
+}
+
+// startCoordinator starts the one-node coordinator as `citadel server`
+// does: raft, the schedules of the config's backup and drill jobs on the
+// leader, the HTTP API with /metrics.
+func (s *Sandbox) startCoordinator(ctx context.Context) error {
+	opts, err := coordinator.FromConfig(s.w.cfg.Coordinator, NodeID)
+	if err != nil {
+		return err
+	}
+	opts.Jobs = coordinator.JobsFromConfig(s.w.cfg)
+	opts.Log = s.log
+	run := runner.New(s.env)
+	n, err := coordinator.Start(ctx, opts, run)
+	if err != nil {
+		return fmt.Errorf("start coordinator node %s: %w", NodeID, err)
+	}
+	s.node = n
+	run.SetCatalog(n.Store())
+	s.summary.Coordinator = "http://" + n.HTTPAddr()
+	return nil
+}
