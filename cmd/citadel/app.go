@@ -63,6 +63,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			coordinatorCommand(e),
 			storageCommand(e),
 			completionCommand(e),
+			sandboxCommand(e),
 		},
 		EnableBashCompletion: true,
 	}
