@@ -118,7 +118,7 @@ func pricePerM2(first Line, s summary) any {
 func quarter(t time.Time) string { return fmt.Sprintf("%d-T%d", t.Year(), (int(t.Month())+2)/3) }
 
 func isSale(nature string) bool {
-	for _, n := range SaleNatures {
+	for _, n := range saleNatures {
 		if n == nature {
 			return true
 		}

@@ -12,9 +12,9 @@ import (
 	"github.com/noscites/citadel/ingest"
 )
 
-// SaleNatures are the natures of mutation counted as sales (not exchanges,
+// saleNatures are the natures of mutation counted as sales (not exchanges,
 // expropriations or leases).
-var SaleNatures = bson.A{"Vente", "Vente en l'état futur d'achèvement", "Adjudication", "Vente terrain à bâtir"}
+var saleNatures = bson.A{"Vente", "Vente en l'état futur d'achèvement", "Adjudication", "Vente terrain à bâtir"}
 
 // Probes are the canned analyses of datasets.md. Each runs a $match and
 // one $sum per $group (FerretDB 1.24 computes only the first accumulator
@@ -56,7 +56,7 @@ func Probes() []ingest.Probe {
 func coll(db *mongo.Database) *mongo.Collection { return db.Collection(Collection) }
 
 func sales(extra ...bson.E) bson.D {
-	return append(bson.D{{Key: "nature_mutation", Value: bson.D{{Key: "$in", Value: SaleNatures}}}}, extra...)
+	return append(bson.D{{Key: "nature_mutation", Value: bson.D{{Key: "$in", Value: saleNatures}}}}, extra...)
 }
 
 func hasPrice() bson.E {

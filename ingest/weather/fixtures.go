@@ -8,7 +8,7 @@ import (
 )
 
 // Sheet is one day sheet of a Weather Underground workbook: rows of Time
-// (an Excel day fraction) and the text values, in WUColumns order.
+// (an Excel day fraction) and the text values, in wuHeader order.
 type Sheet struct {
 	Name string
 	Rows [][]any
@@ -36,8 +36,8 @@ func WriteWorkbook(path string, sheets []Sheet) error {
 		if err != nil {
 			return fmt.Errorf("sheet %s: %w", s.Name, err)
 		}
-		header := make([]any, 0, len(WUColumns))
-		for _, c := range WUColumns {
+		header := make([]any, 0, len(wuHeader))
+		for _, c := range wuHeader {
 			header = append(header, c)
 		}
 		if err := sw.SetRow("A1", header); err != nil {

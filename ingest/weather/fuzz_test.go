@@ -31,7 +31,7 @@ func FuzzConvertInfoclimat(f *testing.F) {
 func FuzzConvertWU(f *testing.F) {
 	f.Add("0.0833333333", "52.1\u00a0°F", "92\u00a0%", "NNW", "2.0\u00a0mph", "30.05\u00a0in")
 	f.Add("x", "--", "", "Variable", "1 km/h", "")
-	h := ingest.NewHeader(WUColumns)
+	h := ingest.NewHeader(wuHeader)
 	paris, _ := time.LoadLocation("Europe/Paris")
 	day := time.Date(2024, 10, 27, 0, 0, 0, 0, paris)
 	f.Fuzz(func(t *testing.T, tm, temp, hum, wind, speed, press string) {

@@ -65,8 +65,8 @@ func regenerateLibreOffice(t *testing.T) {
 	for id, sheets := range FixtureSheets() {
 		var out []fods.Sheet
 		for _, s := range sheets {
-			header := make([]any, len(WUColumns)) // as WriteWorkbook: on every sheet
-			for i, c := range WUColumns {
+			header := make([]any, len(wuHeader)) // as WriteWorkbook: on every sheet
+			for i, c := range wuHeader {
 				header[i] = c
 			}
 			rows := [][]any{header}

@@ -45,8 +45,8 @@ var wuMetric = []wuColumn{
 func fahrenheitToC(f float64) float64 { return ingest.Round((f-32)*5/9, 2) }
 func same(v float64) float64          { return v }
 
-// Compass maps Weather Underground's wind words and abbreviations to degrees.
-var Compass = map[string]float64{
+// compass maps Weather Underground's wind words and abbreviations to degrees.
+var compass = map[string]float64{
 	"N": 0, "NNE": 22.5, "NE": 45, "ENE": 67.5, "E": 90, "ESE": 112.5, "SE": 135, "SSE": 157.5,
 	"S": 180, "SSW": 202.5, "SW": 225, "WSW": 247.5, "W": 270, "WNW": 292.5, "NW": 315, "NNW": 337.5,
 	"NORTH": 0, "EAST": 90, "SOUTH": 180, "WEST": 270,
@@ -79,7 +79,7 @@ func convertValues(r *ingest.Row, units string) bson.D {
 		d = append(d, bson.E{Key: c.field, Value: c.convert(v)})
 	}
 	if w := r.Str("Wind"); w != "" {
-		deg, ok := Compass[strings.ToUpper(w)]
+		deg, ok := compass[strings.ToUpper(w)]
 		if !ok {
 			r.Fail("Wind", w, "bad wind direction", "is not a compass point")
 		}

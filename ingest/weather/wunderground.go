@@ -17,8 +17,8 @@ import (
 // ErrNoDaySheets means a workbook has no sheet named like a day (DDMMYY).
 var ErrNoDaySheets = errors.New("no sheet named DDMMYY (one sheet per day)")
 
-// WUColumns is the header of every day sheet.
-var WUColumns = []string{"Time", "Temperature", "Dew Point", "Humidity", "Wind", "Speed", "Gust", "Pressure",
+// wuHeader is the header of every day sheet.
+var wuHeader = []string{"Time", "Temperature", "Dew Point", "Humidity", "Wind", "Speed", "Gust", "Pressure",
 	"Precip. Rate.", "Precip. Accum.", "UV", "Solar"}
 
 var daySheet = regexp.MustCompile(`^\d{6}$`)
@@ -73,7 +73,7 @@ func (s *sheetReader) row(ctx context.Context) func(int, []string) error {
 	return func(n int, cells []string) error {
 		if s.h == nil {
 			s.h = ingest.NewHeader(cells)
-			if err := s.h.Require(0, WUColumns...); err != nil {
+			if err := s.h.Require(0, wuHeader...); err != nil {
 				return fmt.Errorf("sheet %s row %d: %w", s.sheet, n, err)
 			}
 			return nil
