@@ -45,6 +45,7 @@ func copyTo(ctx context.Context, env Env, src storage.Storage, to string, m *man
 	}
 	opts := catalog.CopyOptions{Progress: func(_ string, n int64) { env.Progress.Add(0, n) }}
 	env.Progress.SetPhase("copy")
+	env.Progress.AddBytesTotal(storedBytes(m))
 	res, err := catalog.Copy(ctx, src, dst, m, opts)
 	if err != nil {
 		return res, err

@@ -30,9 +30,20 @@ func Verify(ctx context.Context, env Env, req VerifyRequest) (*manifest.Manifest
 	if err != nil {
 		return m, catalog.Report{}, err
 	}
+	// Verify reads objects, not documents: the bar counts their bytes.
 	env.Progress.SetPhase("verify")
-	env.Progress.AddCollections(len(m.Collections), m.Totals.Documents)
+	env.Progress.AddCollections(len(m.Collections), 0)
+	env.Progress.AddBytesTotal(storedBytes(m))
 	rep, err := catalog.Verify(ctx, req.Location.Storage, m, catalog.VerifyOptions{ReadData: req.ReadData, Identities: ids,
 		Progress: func(_ string, n int64) { env.Progress.Add(0, n) }})
 	return m, rep, err
+}
+
+// storedBytes is the size of every object the manifest names.
+func storedBytes(m *manifest.Manifest) int64 {
+	var n int64
+	for _, o := range m.Objects() {
+		n += o.Size
+	}
+	return n
 }

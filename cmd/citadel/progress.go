@@ -62,6 +62,11 @@ func newBar(f *os.File, s progress.Snapshot, what string) *progressbar.ProgressB
 }
 
 func drawProgress(bar *progressbar.ProgressBar, s progress.Snapshot, what string) {
+	if s.BytesTotal > 0 && s.Documents == 0 { // objects read or copied
+		bar.Describe(fmt.Sprintf("%s %s", what, s.Phase))
+		_ = bar.Set64(min(s.Bytes, s.BytesTotal))
+		return
+	}
 	if s.BytesTotal > 0 {
 		bar.Describe(fmt.Sprintf("%s %s: %d docs, %.0f docs/s", what, s.Phase, s.Documents, s.Rate()))
 		_ = bar.Set64(min(s.Bytes, s.BytesTotal))
