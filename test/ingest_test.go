@@ -22,24 +22,12 @@ func citadelBin(t *testing.T) string {
 	binOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "citadel-e2e")
 		if err != nil {
-			binErr = err
-			return
+			t.Fatal(err)
 		}
-		binPath = filepath.Join(dir, "citadel")
-		root, err := testbed.RepoRoot()
-		if err != nil {
-			binErr = err
-			return
-		}
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/citadel")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			binErr = err
-			binOut = string(out)
-		}
+		binPath = testbed.BuildCitadel(t, dir)
 	})
-	if binErr != nil {
-		t.Fatalf("build citadel: %v\n%s", binErr, binOut)
+	if binPath == "" {
+		t.Fatal("citadel was not built: see the first test that asked for it")
 	}
 	return binPath
 }

@@ -162,19 +162,7 @@ func citadelIngest(b *testing.B, bin, uri, db, path string) (float64, loadJSON) 
 	return secs, rep
 }
 
-func buildCitadel(b *testing.B) string {
-	root, err := testbed.RepoRoot()
-	if err != nil {
-		b.Fatal(err)
-	}
-	bin := filepath.Join(b.TempDir(), "citadel")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/citadel")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("build citadel: %v\n%s", err, out)
-	}
-	return bin
-}
+func buildCitadel(b *testing.B) string { return testbed.BuildCitadel(b, b.TempDir()) }
 
 func benchEnvInt(name string, def int) int {
 	if s := os.Getenv(name); s != "" {

@@ -64,19 +64,7 @@ func genFile(b *testing.B, path string, mb int64) {
 	}
 }
 
-func buildCitadel(b *testing.B) string {
-	root, err := testbed.RepoRoot()
-	if err != nil {
-		b.Fatal(err)
-	}
-	bin := filepath.Join(b.TempDir(), "citadel")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/citadel")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("build citadel: %v\n%s", err, out)
-	}
-	return bin
-}
+func buildCitadel(b *testing.B) string { return testbed.BuildCitadel(b, b.TempDir()) }
 
 // measure runs citadel and returns its peak RSS in MB and its duration.
 func measure(b *testing.B, bin string, args []string) (float64, float64) {
