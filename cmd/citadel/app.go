@@ -56,6 +56,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			reportCommand(e),
 			dictionaryCommand(e),
 			qualityCommand(e),
+			auditReportCommand(e),
 			backupCommand(e),
 			restoreCommand(e),
 			drillCommand(e),

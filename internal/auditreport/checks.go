@@ -1,0 +1,207 @@
+package auditreport
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/noscites/citadel/config"
+	"github.com/noscites/citadel/internal/mongoconn"
+)
+
+// Inputs are what Run audits.
+type Inputs struct {
+	Config *config.Config
+	// Datasets is the database holding the loaded datasets (nil: the
+	// personal-data check is not made).
+	Datasets *mongo.Database
+	// Now dates the report (time.Now when zero).
+	Now time.Time
+}
+
+// memberTimeout bounds the checks of one member.
+const memberTimeout = 10 * time.Second
+
+// Run makes every check and returns the findings, most severe first.
+func Run(ctx context.Context, in Inputs) (*Report, error) {
+	if in.Now.IsZero() {
+		in.Now = time.Now()
+	}
+	r := &Report{GeneratedAt: in.Now.UTC(), Config: in.Config.File, Findings: []Finding{}, NotChecked: NotChecked}
+	r.Findings = append(r.Findings, transport(in.Config.MongoDB)...)
+	for _, rs := range in.Config.ReplicaSets {
+		for _, m := range rs.Members {
+			if m.Arbiter {
+				continue // an arbiter holds no data and no users
+			}
+			r.Findings = append(r.Findings, member(ctx, in.Config.MongoDB, rs.Name, m.Host)...)
+		}
+	}
+	if in.Datasets != nil {
+		fs, err := personalData(ctx, in.Datasets)
+		if err != nil {
+			return nil, err
+		}
+		r.Findings = append(r.Findings, fs...)
+	}
+	r.Findings = append(r.Findings, auditTrail(in.Config.Audit)...)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	sortFindings(r.Findings)
+	return r, nil
+}
+
+// transport checks how citadel itself connects (the config's mongodb).
+func transport(mc config.MongoDB) []Finding {
+	var out []Finding
+	if mc.Auth == nil || mc.Auth.Username == "" && mc.Auth.Mechanism != "MONGODB-X509" {
+		out = append(out, Finding{Severity: High, Check: "authentication", Target: "citadel", Title: "citadel connects without credentials",
+			Evidence: "the config's mongodb.auth names no user",
+			Fix:      "create a user for citadel and set mongodb.auth (username, password_env or password_file) in the config"})
+	}
+	switch {
+	case mc.TLS == nil || !mc.TLS.Enabled:
+		out = append(out, Finding{Severity: High, Check: "tls", Target: "citadel", Title: "citadel connects without TLS",
+			Evidence: "the config's mongodb.tls is not enabled",
+			Fix:      "set mongodb.tls.enabled: true and mongodb.tls.ca_file to the CA of the members' certificates"})
+	case mc.TLS.InsecureSkipVerify:
+		out = append(out, Finding{Severity: Medium, Check: "tls", Target: "citadel", Title: "citadel does not verify the members' certificates",
+			Evidence: "mongodb.tls.insecure_skip_verify is true", Fix: "remove insecure_skip_verify and set mongodb.tls.ca_file"})
+	}
+	return out
+}
+
+// member connects to one member in plain text and without credentials,
+// as anyone on the network could: an answer to hello means TLS is not
+// required, an answer to listDatabases that authentication is not.
+func member(ctx context.Context, mc config.MongoDB, set, host string) []Finding {
+	ctx, cancel := context.WithTimeout(ctx, memberTimeout)
+	defer cancel()
+	target := set + "/" + host
+	client, err := mongoconn.ConnectMember(config.MongoDB{ConnectTimeout: mc.ConnectTimeout}, host, "audit-report")
+	if err == nil {
+		defer client.Disconnect(context.Background())
+		err = client.Database("admin").RunCommand(ctx, bson.D{{Key: "hello", Value: 1}}).Err()
+	}
+	if err != nil {
+		if mc.TLS != nil && mc.TLS.Enabled {
+			return nil // a plain-text client gets no answer: TLS is required
+		}
+		return []Finding{{Severity: Medium, Check: "reachability", Target: target, Title: "member did not answer",
+			Evidence: oneLine(err.Error()), Fix: "check that the member runs and that this machine may reach it, then audit again"}}
+	}
+	out := []Finding{{Severity: High, Check: "tls", Target: target, Title: "member answers without TLS",
+		Evidence: "a plain-text hello was answered",
+		Fix:      "set net.tls.mode: requireTLS (with certificateKeyFile and CAFile) in the member's mongod.conf and restart it"}}
+	err = client.Database("admin").RunCommand(ctx, bson.D{{Key: "listDatabases", Value: 1}, {Key: "nameOnly", Value: true}}).Err()
+	var ce mongo.CommandError
+	switch {
+	case err == nil:
+		out = append(out, Finding{Severity: High, Check: "authentication", Target: target, Title: "member does not require authentication",
+			Evidence: "listDatabases was answered without credentials",
+			Fix:      "set security.authorization: enabled (and a keyFile or x509 membership) in the member's mongod.conf and restart it"})
+	case errors.As(err, &ce) && (ce.Code == 13 || ce.Code == 18):
+		// Unauthorized or AuthenticationFailed: authentication is required.
+	default:
+		out = append(out, Finding{Severity: Medium, Check: "authentication", Target: target, Title: "could not tell whether authentication is required",
+			Evidence: "listDatabases without credentials: " + oneLine(err.Error()), Fix: "check the member's security.authorization setting by hand"})
+	}
+	return out
+}
+
+// personalCollection is where SuperSmartMarket keeps names and emails;
+// the loader pseudonymises them unless run with --keep-personal-data.
+const personalCollection = "sm_employees"
+
+var emailRE = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
+
+// personalData reads the SuperSmartMarket employees (a few dozen
+// documents): a name or an email in clear is a critical finding.
+func personalData(ctx context.Context, db *mongo.Database) ([]Finding, error) {
+	names, err := db.ListCollectionNames(ctx, bson.D{{Key: "name", Value: personalCollection}})
+	if err != nil {
+		return nil, fmt.Errorf("list collections of %s: %w", db.Name(), err)
+	}
+	if len(names) == 0 {
+		return nil, nil
+	}
+	cur, err := db.Collection(personalCollection).Find(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("read %s.%s: %w", db.Name(), personalCollection, err)
+	}
+	defer cur.Close(ctx)
+	var docs, emails, clear int
+	for cur.Next(ctx) {
+		docs++
+		if mail, _ := cur.Current.Lookup("mail").StringValueOK(); emailRE.MatchString(mail) {
+			emails++
+		}
+		for _, f := range []string{"employe", "prenom", "nom"} {
+			if v, ok := cur.Current.Lookup(f).StringValueOK(); ok && v != "" && !strings.HasPrefix(v, "pseudo:") {
+				clear++
+				break
+			}
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return nil, fmt.Errorf("read %s.%s: %w", db.Name(), personalCollection, err)
+	}
+	if emails == 0 && clear == 0 {
+		return nil, nil
+	}
+	return []Finding{{Severity: Critical, Check: "personal_data", Target: db.Name() + "." + personalCollection,
+		Title:    "personal data in clear",
+		Evidence: fmt.Sprintf("%d of %d employees have an email address in clear, %d a name in clear", emails, docs, clear),
+		Fix:      "reload without --keep-personal-data: citadel ingest supermarket FILE.xlsx --logs FILE.xlsx (names and emails are then keyed pseudonyms)"}}, nil
+}
+
+// auditTrailEntries is how many of the trail's last lines the report shows.
+const auditTrailEntries = 5
+
+// auditTrail shows the audit trail's last entries, or says there is none.
+func auditTrail(a *config.Audit) []Finding {
+	if a == nil || a.Path == "" {
+		return []Finding{{Severity: Medium, Check: "audit_trail", Target: "config", Title: "no audit trail file",
+			Evidence: "the config has no audit.path: state-changing actions are only logged",
+			Fix:      "set audit.path (for example /var/log/citadel/audit.jsonl) in the config"}}
+	}
+	f, err := os.Open(a.Path)
+	if err != nil {
+		return []Finding{{Severity: Medium, Check: "audit_trail", Target: a.Path, Title: "audit trail unreadable",
+			Evidence: oneLine(err.Error()), Fix: "check audit.path and the file's permissions (citadel creates it with mode 0600 on its first action)"}}
+	}
+	defer f.Close()
+	var last []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if line := strings.TrimSpace(sc.Text()); line != "" {
+			last = append(last, line)
+			if len(last) > auditTrailEntries {
+				last = last[1:]
+			}
+		}
+	}
+	evidence := strings.Join(last, "\n")
+	if err := sc.Err(); err != nil {
+		evidence += "\n(read stopped: " + err.Error() + ")"
+	}
+	if len(last) == 0 {
+		evidence = "the trail is empty"
+	}
+	return []Finding{{Severity: Info, Check: "audit_trail", Target: a.Path, Title: fmt.Sprintf("audit trail: last %d entries", len(last)), Evidence: evidence}}
+}
+
+func oneLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
