@@ -1,6 +1,7 @@
 package test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -47,6 +48,7 @@ type bkOptions struct {
 	encryption string // YAML of backups[0].encryption, or ""
 	slice      string // pitr slice, default 10s
 	drills     string // YAML of a drills: section, or ""
+	oplogMax   int    // each member's oplog cap in bytes, default 512 MiB
 }
 
 func bkStart(t *testing.T, o bkOptions) *bkWorld {
@@ -73,7 +75,7 @@ func bkStart(t *testing.T, o bkOptions) *bkWorld {
 	scratch := config.ReplicaSet{Name: "scratch", Members: []config.Member{{Host: w.scratch, Site: "paris"}}}
 	scratch.Settings = main.Settings
 	sim, err := mongosim.Start(context.Background(), mongosim.Options{Sets: []config.ReplicaSet{main, scratch}, DataDir: t.TempDir(),
-		ElectionTimeout: bkElection, HeartbeatInterval: bkHeartbeat, OplogMaxBytes: 512 << 20})
+		ElectionTimeout: bkElection, HeartbeatInterval: bkHeartbeat, OplogMaxBytes: cmp.Or(o.oplogMax, 512<<20)})
 	if err != nil {
 		testbed.Unavailable(t, "mongosim", err)
 	}
