@@ -78,7 +78,7 @@ func TestAuditReportCommand(t *testing.T) {
 		}
 	}
 	for key, sev := range map[string]string{"authentication main/" + host: "high", "tls main/" + host: "high",
-		"authentication citadel": "high", "tls citadel": "high", "audit_trail " + trail: "info"} {
+		"authentication citadel": "high", "tls citadel": "high", "audit_trail " + trail: "info", "quorum main@paris": "medium"} {
 		if got[key] != sev {
 			t.Errorf("finding %q: severity %q, want %q (findings %v)", key, got[key], sev, got)
 		}

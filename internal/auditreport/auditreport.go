@@ -2,8 +2,8 @@
 // deployment and reports findings, each with a severity, the evidence and
 // the change that fixes it, for `citadel audit-report`. This first part
 // checks authentication and TLS on every member, citadel's own transport
-// settings, personal data in the SuperSmartMarket collections and the
-// audit trail; the checks not written yet are listed in every report
+// settings, the quorum against the sites, personal data in the
+// SuperSmartMarket collections and the audit trail; the checks not written yet are listed in every report
 // (Report.NotChecked), so that no reader takes silence for a pass. See
 // DESIGN.md.
 package auditreport
@@ -67,7 +67,6 @@ type Report struct {
 var NotChecked = []string{
 	"roles of citadel's own users",
 	"default write concern",
-	"quorum against the sites (witness or not)",
 	"oplog window against the backup interval and PITR",
 	"last backup age per set, copies to the other site",
 	"backup encryption and object lock",

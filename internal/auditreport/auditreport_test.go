@@ -89,3 +89,29 @@ func TestSortAndJSON(t *testing.T) {
 		t.Errorf("JSON %s", b)
 	}
 }
+
+func TestQuorum(t *testing.T) {
+	one, zero := 1, 0
+	m := func(site string, arbiter bool, votes *int) config.Member {
+		return config.Member{Host: site + "-host", Site: site, Arbiter: arbiter, Votes: votes}
+	}
+	cases := []struct {
+		name    string
+		members []config.Member
+		want    string
+	}{
+		{"two sites, two and one", []config.Member{m("paris", false, nil), m("paris", false, nil), m("lyon", false, nil)}, "medium:main@paris"},
+		{"witness", []config.Member{m("paris", false, nil), m("lyon", false, nil), m("witness", true, &one)}, "info:main"},
+		{"one site", []config.Member{m("paris", false, nil)}, "medium:main@paris"},
+		{"hidden without vote", []config.Member{m("paris", false, nil), m("lyon", false, nil), m("witness", true, nil), m("lyon", false, &zero)}, "info:main"},
+	}
+	for _, tc := range cases {
+		var got []string
+		for _, f := range quorum(config.ReplicaSet{Name: "main", Members: tc.members}) {
+			got = append(got, f.Severity.String()+":"+f.Target)
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("%s: %v, want %s", tc.name, got, tc.want)
+		}
+	}
+}

@@ -38,6 +38,7 @@ func Run(ctx context.Context, in Inputs) (*Report, error) {
 	r := &Report{GeneratedAt: in.Now.UTC(), Config: in.Config.File, Findings: []Finding{}, NotChecked: NotChecked}
 	r.Findings = append(r.Findings, transport(in.Config.MongoDB)...)
 	for _, rs := range in.Config.ReplicaSets {
+		r.Findings = append(r.Findings, quorum(rs)...)
 		for _, m := range rs.Members {
 			if m.Arbiter {
 				continue // an arbiter holds no data and no users
@@ -76,6 +77,27 @@ func transport(mc config.MongoDB) []Finding {
 	case mc.TLS.InsecureSkipVerify:
 		out = append(out, Finding{Severity: Medium, Check: "tls", Target: "citadel", Title: "citadel does not verify the members' certificates",
 			Evidence: "mongodb.tls.insecure_skip_verify is true", Fix: "remove insecure_skip_verify and set mongodb.tls.ca_file"})
+	}
+	return out
+}
+
+// quorum says, from the config's votes, whether losing one site leaves a
+// set able to elect a primary (a witness at a third site), or needs the
+// operator's forced failover.
+func quorum(rs config.ReplicaSet) []Finding {
+	var out []Finding
+	for _, loss := range rs.Quorum() {
+		if loss.Votes == 0 || loss.KeepsPrimary {
+			continue
+		}
+		out = append(out, Finding{Severity: Medium, Check: "quorum", Target: rs.Name + "@" + loss.Site,
+			Title:    "losing site " + loss.Site + " leaves no primary",
+			Evidence: fmt.Sprintf("site %s holds %d votes; without it %d remain, %d are needed", loss.Site, loss.Votes, loss.Remaining, loss.Majority),
+			Fix:      "add an arbiter (and a coordinator voter) at a third site; until then rehearse citadel cluster failover --force (docs/site-loss.md)"})
+	}
+	if len(out) == 0 && len(rs.Members) > 0 {
+		out = append(out, Finding{Severity: Info, Check: "quorum", Target: rs.Name, Title: "losing any one site leaves a primary",
+			Evidence: "every site's votes can be lost with a majority left and an electable member elsewhere"})
 	}
 	return out
 }
