@@ -133,5 +133,18 @@ func (s *Sandbox) startCoordinator(ctx context.Context) error {
 	s.node = n
 	run.SetCatalog(n.Store())
 	s.summary.Coordinator = "http://" + n.HTTPAddr()
+	// The summary says the node serves its schedules: wait until it leads
+	// (a one-node group elects itself after raft's heartbeat timeout).
+	deadline := time.Now().Add(30 * time.Second)
+	for !n.Store().IsLeader() {
+		if time.Now().After(deadline) {
+			return errors.New("the coordinator node did not become leader within 30s")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 	return nil
 }
