@@ -32,6 +32,9 @@ type Options struct {
 	Log *slog.Logger
 	// Tool names the program in manifests ("citadel v1.2.3").
 	Tool string
+	// Command is how the summary's suggested commands start ("citadel",
+	// "bin/citadel"; "" is "citadel").
+	Command string
 }
 
 // Sandbox is a running sandbox.
@@ -129,7 +132,10 @@ func (s *Sandbox) makeDir(context.Context) error {
 		return err
 	}
 	s.w = w
-	s.summary.Dir, s.summary.Kept = dir, s.tmpDir == ""
+	s.summary.Dir, s.summary.Kept, s.summary.Command = dir, s.tmpDir == "", s.opts.Command
+	if s.summary.Command == "" {
+		s.summary.Command = "citadel"
+	}
 	return nil
 }
 

@@ -15,6 +15,8 @@ type Summary struct {
 	Dir, Config string
 	// Kept: Dir was given (--dir) and stays after the sandbox stops.
 	Kept bool
+	// Command starts the suggested commands (Options.Command).
+	Command string
 	// Elapsed is the time from the start to the summary.
 	Elapsed    time.Duration
 	ApplySteps int
@@ -110,7 +112,7 @@ func (sum *Summary) Print(out io.Writer) {
 	p("try, in another terminal:")
 	for _, c := range []string{"cluster status", "backup list", "drill list", "coordinator status",
 		"cluster switchover --rs main --to-site lyon", "restore latest --help"} {
-		p("  go run ./cmd/citadel --config %s %s", sum.Config, c)
+		p("  %s --config %s %s", sum.Command, sum.Config, c)
 	}
 	p("")
 	if sum.Kept {

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/noscites/citadel/sandbox"
@@ -22,6 +26,17 @@ func (e *env) sandbox(c *cli.Context) error {
 	if err := requireArgs(c, 0, 0, "[--dir DIR]"); err != nil {
 		return err
 	}
-	opts := sandbox.Options{Dir: c.String("dir"), Progress: e.stdout, Log: e.log, Tool: "citadel " + version}
+	opts := sandbox.Options{Dir: c.String("dir"), Progress: e.stdout, Log: e.log, Tool: "citadel " + version, Command: invokedAs()}
 	return sandbox.Run(c.Context, opts, func(s *sandbox.Summary) { s.Print(e.stdout) })
+}
+
+// invokedAs is how the user started this binary, for the commands the
+// summary suggests: as typed (bin/citadel, citadel), or go run's when the
+// binary lives in go run's temporary build directory.
+func invokedAs() string {
+	name := os.Args[0]
+	if strings.Contains(filepath.ToSlash(name), "/go-build") {
+		return "go run ./cmd/citadel"
+	}
+	return name
 }
