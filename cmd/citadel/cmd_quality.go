@@ -20,8 +20,8 @@ func qualityCommand(e *env) *cli.Command {
 			"canned questions' latency (exit 3 on a breach)",
 		ArgsUsage: "DATASET",
 		Flags: append(targetFlags(),
-			// Its own --output: this report is also an HTML page.
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "`FORMAT`: table, json, or html (one page with inline CSS, on stdout)", Value: "table"},
+			// -o table|json is the global flag; the report is also a page.
+			&cli.BoolFlag{Name: "html", Usage: "write the report as one HTML page with inline CSS, on stdout"},
 			&cli.IntFlag{Name: "runs", Usage: "runs of each canned question for its p50 and p95",
 				DefaultText: fmt.Sprintf("the config's quality.runs, else %d", config.DefaultQualityLimits.Runs)}),
 		Action: e.quality,
@@ -33,12 +33,14 @@ func (e *env) quality(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	format := c.String("output")
-	if !c.IsSet("output") && e.json {
-		format = "json" // citadel -o json quality DATASET
-	}
-	if format != "table" && format != "json" && format != "html" {
-		return fault.Usage(fmt.Sprintf("quality: --output %q: use table, json or html", format))
+	format := "table"
+	switch {
+	case c.Bool("html") && e.json:
+		return fault.Usage("quality: --html and -o json: choose one")
+	case c.Bool("html"):
+		format = "html"
+	case e.json:
+		format = "json"
 	}
 	ds, err := catalog.Find(pos[0])
 	if err != nil {

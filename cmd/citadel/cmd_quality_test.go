@@ -57,9 +57,9 @@ func TestQualityCommand(t *testing.T) {
 		t.Errorf("JSON report %+v; the database holds %d listings and %d rejects", rep, docs, rejects)
 	}
 
-	code, out, _ = cli(none, "quality", "weather", "-o", "html", "--runs", "1")
+	code, out, _ = cli(none, "quality", "weather", "--html", "--runs", "1")
 	if code != 3 || !strings.HasPrefix(out, "<!DOCTYPE html>") || !strings.Contains(out, `<div class="breach">`) || !strings.HasSuffix(out, "</html>\n") {
-		t.Errorf("quality weather -o html: exit %d\n%s", code, out)
+		t.Errorf("quality weather --html: exit %d\n%s", code, out)
 	}
 
 	// The config's thresholds: relaxed for airbnb, nothing is breached.
@@ -79,7 +79,8 @@ func TestQualityCommand(t *testing.T) {
 	}{
 		{"quality", 2, "citadel: usage: citadel quality DATASET"},
 		{"quality nosuch", 2, `citadel: unknown dataset "nosuch": use one of airbnb,`},
-		{"quality airbnb -o xml", 2, `citadel: quality: --output "xml": use table, json or html`},
+		{"quality airbnb -o xml", 2, `citadel: --output "xml": use table or json`},
+		{"quality airbnb --html -o json", 2, `citadel: quality: --html and -o json: choose one`},
 		{"quality airbnb --runs -1", 2, "citadel: quality: --runs -1: give 1 to 1000 runs"},
 		{"quality airbnb --runs 0", 2, "citadel: quality: --runs 0: give 1 to 1000 runs"},
 		{"quality --runs 0 airbnb", 2, "citadel: quality: --runs 0: give 1 to 1000 runs"},
