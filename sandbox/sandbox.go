@@ -97,6 +97,9 @@ func (s *Sandbox) steps(ctx context.Context) error {
 		{"start the coordinator node", s.startCoordinator},
 	}
 	for i, st := range all {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		t0 := time.Now()
 		s.progress(fmt.Sprintf("[%2d/%d] %s ...", i+1, len(all), st.name))
 		if err := st.run(ctx); err != nil {
