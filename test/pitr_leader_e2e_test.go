@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -25,12 +26,12 @@ import (
 )
 
 // plStart is the backup test bed (the four-member two-site set "main",
-// MinIO) with one `citadel server` node leading a one-node coordinator:
-// its leader hosts the archiver of the nightly backup (pitr every 10 s,
-// source prefer hidden: lb, then l1, in the storage's site Lyon). The
-// MongoDB connect timeout is 3 s so a stopped member is noticed quickly;
-// the catch-up window is 1 s so the nightly slot never runs here.
-func plStart(t *testing.T, o bkOptions) *coWorld {
+// MinIO) with `citadel server` nodes (c1 in Lyon; c2 and c3 in Paris when
+// asked for) whose leader hosts the archiver of the nightly backup (pitr
+// every 10 s, source prefer hidden: lb, then l1, in the storage's site
+// Lyon). The MongoDB connect timeout is 3 s so a stopped member is noticed
+// quickly; the catch-up window is 1 s so the nightly slot never runs here.
+func plStart(t *testing.T, o bkOptions, ids ...string) *coWorld {
 	t.Helper()
 	w := &coWorld{bkWorld: bkStart(t, o), nodes: map[string]*coNode{}}
 	base, err := os.ReadFile(w.bkWorld.cfg)
@@ -38,10 +39,15 @@ func plStart(t *testing.T, o bkOptions) *coWorld {
 		t.Fatal(err)
 	}
 	cfg := strings.Replace(string(base), "connect_timeout: 30s", "connect_timeout: 3s", 1)
-	n := &coNode{id: "c1", site: "lyon", raft: testbed.FreeAddr(t), http: testbed.FreeAddr(t), dir: t.TempDir()}
-	w.nodes[n.id] = n
 	cfg += "coordinator:\n  data_dir: " + t.TempDir() + "\n  token_env: CITADEL_TOKEN\n  catch_up_window: 1s\n  nodes:\n"
-	cfg += fmt.Sprintf("    - {id: c1, site: lyon, raft_address: %q, http_address: %q}\n", n.raft, n.http)
+	for _, id := range append([]string{"c1"}, ids...) {
+		n := &coNode{id: id, site: map[string]string{"c1": "lyon"}[id], raft: testbed.FreeAddr(t), http: testbed.FreeAddr(t), dir: t.TempDir()}
+		if n.site == "" {
+			n.site = "paris"
+		}
+		w.nodes[id] = n
+		cfg += fmt.Sprintf("    - {id: %s, site: %s, raft_address: %q, http_address: %q}\n", id, n.site, n.raft, n.http)
+	}
 	w.cfg = filepath.Join(t.TempDir(), "citadel.yaml")
 	if err := os.WriteFile(w.cfg, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -50,16 +56,23 @@ func plStart(t *testing.T, o bkOptions) *coWorld {
 	return w
 }
 
-// pitrState is the leader's record of the archiver of main.
+// pitrState is the replicated record of the archiver of main, read from
+// the first node that answers.
 func (w *coWorld) pitrState(t *testing.T) store.PITRState {
-	states, err := w.client(t, "c1", coToken).PITR(t.Context())
-	for _, s := range states {
-		if s.ReplicaSet == "main" {
-			return s
+	for _, id := range []string{"c1", "c2", "c3"} {
+		if w.nodes[id] == nil {
+			continue
 		}
-	}
-	if err != nil {
-		t.Logf("GET /v1/pitr: %v", err)
+		states, err := w.client(t, id, coToken).PITR(t.Context())
+		if err != nil {
+			continue
+		}
+		for _, s := range states {
+			if s.ReplicaSet == "main" {
+				return s
+			}
+		}
+		break
 	}
 	return store.PITRState{}
 }
@@ -271,5 +284,50 @@ func TestPITRLeaderGap(t *testing.T) {
 	}
 	if n, _ := w.set(t, "scratch").Database("pitr").Collection("base").CountDocuments(ctx, bson.D{}); n != 0 {
 		t.Errorf("the refused restore wrote %d documents", n)
+	}
+}
+
+// TestPITRLeaderChange: three coordinator nodes; the leader, which hosts
+// the archiver, is killed with SIGKILL; the new leader's archiver resumes
+// from the last committed slice: the writes made after the kill are
+// archived, with no hole in the chain and no gap record.
+func TestPITRLeaderChange(t *testing.T) {
+	w := plStart(t, bkOptions{slice: "10s"}, "c2", "c3")
+	ctx := t.Context()
+	for _, id := range []string{"c1", "c2", "c3"} {
+		w.start(t, w.nodes[id])
+	}
+	old := w.waitLeader(t, "c1", "c2", "c3").Leader
+	w.firstSlice(t)
+	w.nodes[old].stop(syscall.SIGKILL)
+	var alive []string
+	for _, id := range []string{"c1", "c2", "c3"} {
+		if id != old {
+			alive = append(alive, id)
+		}
+	}
+	killed := time.Now()
+	second := w.plWrite(t, "b", 20, 100)
+	leader := w.waitLeader(t, alive...).Leader
+	for deadline := time.Now().Add(30 * time.Second); leader == old; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%v still follow the killed leader %s after 30s", alive, old)
+		}
+		leader = w.waitLeader(t, alive...).Leader
+	}
+	st := w.waitPITR(t, "archived past the writes made after the leader's kill", reached(second))
+	t.Logf("leader %s killed; %s leads; the writes after the kill archived %s later from %s", old, leader, time.Since(killed).Round(time.Millisecond), st.Source)
+	if gaps, err := catalog.Gaps(ctx, w.lyon, "main"); err != nil || len(gaps) != 0 {
+		t.Fatalf("gap records %+v (%v), want none", gaps, err)
+	}
+	sl, _, err := catalog.Slices(ctx, w.lyon, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(sl, func(a, b catalog.SliceEntry) int { return a.Upper.Compare(b.Upper) })
+	for i := 1; i < len(sl); i++ {
+		if sl[i-1].Upper.Before(sl[i].After) {
+			t.Errorf("hole in the chain between %s and %s", sl[i-1].Upper, sl[i].After)
+		}
 	}
 }
