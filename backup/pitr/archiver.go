@@ -213,7 +213,7 @@ func (a *Archiver) copyEntries(ctx context.Context, cur *mongo.Cursor, s *manife
 				continue
 			}
 			gap = &manifest.Gap{ReplicaSet: a.rs, After: s.After, Before: e.TS, Detected: time.Now().UTC(),
-				Reason: "the oplog rolled over: entries after the last archived one are gone (archiver down longer than the oplog window?)"}
+				Reason: "the oplog rolled over: entries after the last archived one are gone (the archiver could not read for longer than the oplog window: down, without a source, or more written in one slice period than the oplog holds)"}
 			s.After = justBefore(e.TS)
 		}
 		if _, err := w.Write(cur.Current); err != nil {
