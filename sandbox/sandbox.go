@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/noscites/citadel/backup/jobs"
@@ -44,6 +45,7 @@ type Sandbox struct {
 	w       *world
 	env     jobs.Env
 	node    *coordinator.Node
+	running atomic.Pointer[coordinator.Node] // node, once started, for the audit sink
 	stopBg  []func()
 	tmpDir  string // removed on exit: the directory Run made
 	summary Summary
@@ -156,7 +158,15 @@ func (s *Sandbox) writeConfig(context.Context) error {
 	if err := s.w.writeConfig(); err != nil {
 		return err
 	}
-	trail := audit.New(s.log, "citadel sandbox", audit.SlogSink{Log: s.log}, &audit.FileSink{Path: s.w.cfg.Audit.Path})
+	// As in citadel server: once the node runs, the audit records of the
+	// jobs it runs also go to its raft log.
+	toNode := audit.Func(func(ctx context.Context, r audit.Record) error {
+		if n := s.running.Load(); n != nil {
+			return n.AuditSink().Write(ctx, r)
+		}
+		return nil
+	})
+	trail := audit.New(s.log, "citadel sandbox", audit.SlogSink{Log: s.log}, &audit.FileSink{Path: s.w.cfg.Audit.Path}, toNode)
 	s.env = jobs.Env{Config: s.w.cfg, Log: s.log, Audit: trail, Tool: s.opts.Tool}
 	s.summary.Config = s.w.cfgPath
 	return nil
@@ -165,6 +175,7 @@ func (s *Sandbox) writeConfig(context.Context) error {
 // close stops everything in reverse order of start.
 func (s *Sandbox) close() {
 	if s.node != nil {
+		s.running.Store(nil)
 		if err := s.node.Close(); err != nil {
 			s.log.Warn("stop the coordinator node", "err", err)
 		}

@@ -131,6 +131,7 @@ func (s *Sandbox) startCoordinator(ctx context.Context) error {
 		return fmt.Errorf("start coordinator node %s: %w", NodeID, err)
 	}
 	s.node = n
+	s.running.Store(n)
 	run.SetCatalog(n.Store())
 	s.summary.Coordinator = "http://" + n.HTTPAddr()
 	// The summary says the node serves its schedules: wait until it leads
