@@ -25,12 +25,6 @@ func reportCommand(e *env) *cli.Command {
 }
 
 // answer is one probe's result in `citadel report -o json`.
-type answer struct {
-	Name     string `json:"name"`
-	Question string `json:"question"`
-	*ingest.Table
-}
-
 func (e *env) report(c *cli.Context) error {
 	pos, err := positional(c, 1, 2, "DATASET [QUESTION]")
 	if err != nil {
@@ -70,13 +64,9 @@ func (e *env) report(c *cli.Context) error {
 	if err := ingest.RequireCollections(c.Context, t.db, ds.Name, ds.Collections); err != nil {
 		return fmt.Errorf("report %s: %w", ds.Name, err)
 	}
-	var out []answer
-	for i, p := range probes {
-		tab, err := p.Run(c.Context, t.db, each[i])
-		if err != nil {
-			return fmt.Errorf("report %s %s: %w", ds.Name, p.Name, err)
-		}
-		out = append(out, answer{Name: p.Name, Question: p.Question, Table: tab})
+	out, err := ingest.Ask(c.Context, t.db, probes, each)
+	if err != nil {
+		return fmt.Errorf("report %s %w", ds.Name, err)
 	}
 	if e.json {
 		return printJSON(e.stdout, map[string]any{"dataset": ds.Name, "database": t.db.Name(), "answers": out})
@@ -87,7 +77,7 @@ func (e *env) report(c *cli.Context) error {
 	return nil
 }
 
-func (e *env) printTable(a answer) {
+func (e *env) printTable(a ingest.Answer) {
 	fmt.Fprintf(e.stdout, "%s — %s\n", a.Name, a.Question)
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "  %s\n", strings.Join(a.Columns, "\t"))
