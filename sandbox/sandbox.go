@@ -46,9 +46,13 @@ type Sandbox struct {
 	env     jobs.Env
 	node    *coordinator.Node
 	running atomic.Pointer[coordinator.Node] // node, once started, for the audit sink
-	stopBg  []func()
-	tmpDir  string // removed on exit: the directory Run made
-	summary Summary
+	// stopPITR stops the sandbox's own PITR archiver (idempotent);
+	// stopLeader the coordinator leader's archivers.
+	cancelPITR context.CancelFunc
+	stopPITR   func()
+	stopLeader func()
+	tmpDir     string // removed on exit: the directory Run made
+	summary    Summary
 }
 
 // ErrStep wraps the error of the step that stopped the sandbox.
@@ -174,14 +178,17 @@ func (s *Sandbox) writeConfig(context.Context) error {
 
 // close stops everything in reverse order of start.
 func (s *Sandbox) close() {
+	if s.stopLeader != nil {
+		s.stopLeader() // they finish their slice in flight, before the node stops
+	}
 	if s.node != nil {
 		s.running.Store(nil)
 		if err := s.node.Close(); err != nil {
 			s.log.Warn("stop the coordinator node", "err", err)
 		}
 	}
-	for i := len(s.stopBg) - 1; i >= 0; i-- {
-		s.stopBg[i]()
+	if s.stopPITR != nil {
+		s.stopPITR()
 	}
 	if s.w != nil {
 		s.w.close()

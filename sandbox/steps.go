@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/noscites/citadel/backup"
 	"github.com/noscites/citadel/backup/jobs"
 	"github.com/noscites/citadel/cluster"
 	"github.com/noscites/citadel/cluster/coordinator"
+	"github.com/noscites/citadel/cluster/coordinator/archiver"
 	"github.com/noscites/citadel/cluster/coordinator/runner"
 	"github.com/noscites/citadel/drill"
 )
@@ -60,8 +62,8 @@ func (s *Sandbox) ingest(ctx context.Context) error {
 }
 
 // startPITR archives the main set's oplog in the background, as `citadel
-// backup pitr` does, until the sandbox stops: the drill then replays the
-// slices after the backup and its RPO is about one slice.
+// backup pitr` does, until the coordinator's leader takes over: the drill
+// replays the slices committed after the backup.
 func (s *Sandbox) startPITR(ctx context.Context) error {
 	pctx, cancel := context.WithCancel(ctx)
 	started := make(chan struct{})
@@ -69,17 +71,21 @@ func (s *Sandbox) startPITR(ctx context.Context) error {
 	go func() {
 		done <- jobs.PITR(pctx, s.env, jobs.PITRRequest{Job: BackupJob, OnStart: func(string, string, time.Duration) { close(started) }})
 	}()
-	s.stopBg = append(s.stopBg, func() {
-		cancel()
-		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-			s.log.Warn("the PITR archiver stopped", "err", err)
-		}
-	})
+	var once sync.Once
+	s.cancelPITR = cancel
+	s.stopPITR = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+				s.log.Warn("the PITR archiver stopped", "err", err)
+			}
+		})
+	}
 	select {
 	case <-started:
 		return nil
 	case err := <-done:
-		done <- err // for the stop function
+		done <- err // for stopPITR
 		return err
 	case <-time.After(time.Minute):
 		return errors.New("the PITR archiver did not start within a minute")
@@ -125,6 +131,11 @@ func (s *Sandbox) startCoordinator(ctx context.Context) error {
 	}
 	opts.Jobs = coordinator.JobsFromConfig(s.w.cfg)
 	opts.Log = s.log
+	// The leader's PITR archiver (as in citadel server) takes over from
+	// the sandbox's own, cancelled here: it finishes its slice in flight
+	// meanwhile (close waits for it), and overlapping slices are harmless
+	// (cluster/coordinator/DESIGN.md, "The PITR archiver").
+	s.cancelPITR()
 	run := runner.New(s.env)
 	n, err := coordinator.Start(ctx, opts, run)
 	if err != nil {
@@ -134,6 +145,9 @@ func (s *Sandbox) startCoordinator(ctx context.Context) error {
 	s.running.Store(n)
 	run.SetCatalog(n.Store())
 	s.summary.Coordinator = "http://" + n.HTTPAddr()
+	actx, cancel := context.WithCancel(ctx)
+	pitr := archiver.Start(actx, archiver.Options{Env: s.env, Store: n.Store(), Log: s.log.With("node", NodeID)})
+	s.stopLeader = func() { cancel(); pitr.Wait() }
 	// The summary says the node serves its schedules: wait until it leads
 	// (a one-node group elects itself after raft's heartbeat timeout).
 	deadline := time.Now().Add(30 * time.Second)
