@@ -281,7 +281,9 @@ func TestBenchChildDump(t *testing.T) {
 // BenchmarkBackupOneLargeCollection (issue 10, defect 6): a backup
 // dominated by one large collection, with each object compressed by one
 // zstd thread (as before) and with the threads chosen from the
-// collection's share of the documents (now), in the same run; then the
+// collection's share of the documents, at most the cores less one (now:
+// on 2 cores that is one thread, see backup/DESIGN.md), in the same run;
+// then the
 // object pipeline alone (BSON → zstd → age → MinIO, no database) with one
 // and with four encoder threads, which shows what the threads buy when
 // the database is not the limit.
