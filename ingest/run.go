@@ -139,6 +139,11 @@ func Run(ctx context.Context, db *mongo.Database, l Loader, opt Options) (*Repor
 	if err := errors.Join(lerr, cerr); err != nil {
 		return rep, err
 	}
+	if err := ctx.Err(); err != nil {
+		// Interrupted after the input was read (the batches in flight
+		// were waited for, the rest not sent): still an interrupted load.
+		return rep, fmt.Errorf("load interrupted: %w", err)
+	}
 	if rep.ErrorRate > opt.MaxErrorRate {
 		return rep, fmt.Errorf("%d of %d records rejected (%.2f%% > %.2f%%): %w",
 			rep.Rejected, rep.Read, 100*rep.ErrorRate, 100*opt.MaxErrorRate, ErrTooManyRejects)
