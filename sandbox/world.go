@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/noscites/citadel/config"
+	"github.com/noscites/citadel/internal/minioproc"
 	"github.com/noscites/citadel/internal/mongosim"
 )
 
@@ -43,7 +44,7 @@ type world struct {
 	cfgPath  string
 	cfg      *config.Config
 	sim      *mongosim.Sim
-	minio    []*minioServer
+	minio    []*minioproc.Server
 }
 
 // siteStorage is one site's backup storage: a MinIO bucket or a directory.
@@ -144,7 +145,7 @@ func (w *world) startStorages(ctx context.Context) error {
 			return err
 		}
 		w.minio = append(w.minio, m)
-		w.storages = append(w.storages, siteStorage{name: "minio-" + site, site: site, endpoint: m.endpoint})
+		w.storages = append(w.storages, siteStorage{name: "minio-" + site, site: site, endpoint: m.Endpoint})
 	}
 	return nil
 }
@@ -155,7 +156,7 @@ func (w *world) close() {
 		w.sim.Close()
 	}
 	for _, m := range w.minio {
-		m.stop()
+		m.Stop()
 	}
 }
 

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package testbed
+package minioproc
 
 import "os/exec"
 
