@@ -240,21 +240,8 @@ func (s *Storage) collect(ctx context.Context, prefix string) ([]storage.Info, e
 	if err := s.checkRoot(); err != nil {
 		return nil, err
 	}
-	base := s.root
-	if i := strings.LastIndex(prefix, "/"); i >= 0 {
-		base = filepath.Join(s.root, filepath.FromSlash(prefix[:i]))
-	}
 	var out []storage.Info
-	err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-				return nil
-			}
-			return err
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	err := s.walkPrefix(ctx, prefix, func(p string, d fs.DirEntry) error {
 		if d.IsDir() || strings.Contains(d.Name(), tempMarker) {
 			return nil
 		}
@@ -294,4 +281,26 @@ func (c ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
+}
+
+// walkPrefix walks the deepest directory prefix names, calling fn for
+// each entry below it; a directory that does not exist (or vanishes
+// during the walk) holds nothing, and the walk stops when ctx ends.
+func (s *Storage) walkPrefix(ctx context.Context, prefix string, fn func(p string, d fs.DirEntry) error) error {
+	base := s.root
+	if i := strings.LastIndex(prefix, "/"); i >= 0 {
+		base = filepath.Join(s.root, filepath.FromSlash(prefix[:i]))
+	}
+	return filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+				return nil
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return fn(p, d)
+	})
 }

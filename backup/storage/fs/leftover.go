@@ -24,21 +24,8 @@ func (s *Storage) Leftovers(ctx context.Context, prefix string) iter.Seq2[storag
 }
 
 func (s *Storage) leftovers(ctx context.Context, prefix string) ([]storage.Leftover, error) {
-	base := s.root
-	if i := strings.LastIndex(prefix, "/"); i >= 0 {
-		base = filepath.Join(s.root, filepath.FromSlash(prefix[:i]))
-	}
 	var out []storage.Leftover
-	err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-				return nil
-			}
-			return err
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	err := s.walkPrefix(ctx, prefix, func(p string, d fs.DirEntry) error {
 		l, ok, err := s.leftover(p, d)
 		if err != nil || !ok || !strings.HasPrefix(l.Key, prefix) {
 			return err
