@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/noscites/citadel/backup"
+	"github.com/noscites/citadel/config"
 )
 
 func storageCommand(e *env) *cli.Command {
@@ -40,36 +43,27 @@ func storageCommand(e *env) *cli.Command {
 }
 
 func (e *env) storageInit(c *cli.Context) error {
-	name, err := storageName(c)
-	if err != nil {
-		return err
-	}
-	cfg, err := e.loadConfig(c)
-	if err != nil {
-		return err
-	}
-	res, err := backup.InitStorages(c.Context, cfg, name)
-	if res == nil {
-		return err
-	}
-	if e.json {
-		if jerr := printJSON(e.stdout, res); jerr != nil {
-			return jerr
-		}
-		return err
-	}
-	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "STORAGE\tRESULT\tDETAIL")
-	for _, r := range res {
-		fmt.Fprintf(w, "%s\t%s\t%s\n", r.Storage, r.Result, r.Detail)
-	}
-	if ferr := w.Flush(); ferr != nil {
-		return ferr
-	}
-	return err
+	return storageAction(e, c, backup.InitStorages, "STORAGE\tRESULT\tDETAIL",
+		func(w io.Writer, r backup.InitResult) {
+			fmt.Fprintf(w, "%s\t%s\t%s\n", r.Storage, r.Result, r.Detail)
+		})
 }
 
 func (e *env) storageCheck(c *cli.Context) error {
+	return storageAction(e, c, backup.CheckStorages, "STORAGE\tCHECK\tRESULT\tDETAIL",
+		func(w io.Writer, r backup.CheckResult) {
+			for _, ch := range r.Checks {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", r.Storage, ch.Check, ch.Result, ch.Detail)
+			}
+		})
+}
+
+// storageAction is init and check's parse, call, print: one call over the
+// NAME storage or all of them, then the results as JSON or a table (rows
+// writes one result's lines), and the call's error, which names what failed.
+func storageAction[R any](e *env, c *cli.Context,
+	run func(context.Context, *config.Config, string) ([]R, error),
+	header string, rows func(io.Writer, R)) error {
 	name, err := storageName(c)
 	if err != nil {
 		return err
@@ -78,7 +72,7 @@ func (e *env) storageCheck(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := backup.CheckStorages(c.Context, cfg, name)
+	res, err := run(c.Context, cfg, name)
 	if res == nil {
 		return err
 	}
@@ -89,11 +83,9 @@ func (e *env) storageCheck(c *cli.Context) error {
 		return err
 	}
 	w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "STORAGE\tCHECK\tRESULT\tDETAIL")
+	fmt.Fprintln(w, header)
 	for _, r := range res {
-		for _, ch := range r.Checks {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", r.Storage, ch.Check, ch.Result, ch.Detail)
-		}
+		rows(w, r)
 	}
 	if ferr := w.Flush(); ferr != nil {
 		return ferr
