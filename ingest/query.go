@@ -165,30 +165,37 @@ func Scan(ctx context.Context, c *mongo.Collection, filter bson.D, fields []stri
 	return nil
 }
 
-// Field is a scanned document's field as a plain value: string, int32,
-// int64, float64, bool, time.Time (UTC), or nil when missing or null.
+// Field is a scanned document's field as a plain value (see Scalar), nil
+// when missing or null, and the bson.RawValue itself for other types.
 func Field(d bson.Raw, name string) any {
 	v, err := d.LookupErr(name)
-	if err != nil {
+	if err != nil || v.Type == bson.TypeNull || v.Type == bson.TypeUndefined {
 		return nil
 	}
-	switch v.Type {
-	case bson.TypeString:
-		return v.StringValue()
-	case bson.TypeInt32:
-		return v.Int32()
-	case bson.TypeInt64:
-		return v.Int64()
-	case bson.TypeDouble:
-		return v.Double()
-	case bson.TypeBoolean:
-		return v.Boolean()
-	case bson.TypeDateTime:
-		return v.Time().UTC()
-	case bson.TypeNull, bson.TypeUndefined:
-		return nil
+	if x, ok := Scalar(v); ok {
+		return x
 	}
 	return v
+}
+
+// Scalar is a BSON scalar as a plain Go value: string, int32, int64,
+// float64, bool or time.Time (UTC); false for every other type.
+func Scalar(v bson.RawValue) (any, bool) {
+	switch v.Type {
+	case bson.TypeString:
+		return v.StringValue(), true
+	case bson.TypeInt32:
+		return v.Int32(), true
+	case bson.TypeInt64:
+		return v.Int64(), true
+	case bson.TypeDouble:
+		return v.Double(), true
+	case bson.TypeBoolean:
+		return v.Boolean(), true
+	case bson.TypeDateTime:
+		return v.Time().UTC(), true
+	}
+	return nil, false
 }
 
 // Agg is one key's count of documents and sum of a numeric field.

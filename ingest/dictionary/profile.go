@@ -2,10 +2,11 @@ package dictionary
 
 import (
 	"math"
-	"time"
 	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/noscites/citadel/ingest"
 )
 
 // profile accumulates, in one pass over a collection's documents, what
@@ -216,25 +217,17 @@ func valueHash(v bson.RawValue) uint64 {
 // maxExample is the longest example text shown, in characters.
 const maxExample = 80
 
-// plainValue is a scalar as a plain Go value for an example: string
-// (shortened), int32, int64, float64, bool, time.Time (UTC), else its
-// Extended JSON.
+// plainValue is a scalar as a plain Go value for an example (see
+// ingest.Scalar; strings shortened), else its Extended JSON, shortened.
 func plainValue(v bson.RawValue) any {
-	switch v.Type {
-	case bson.TypeString:
-		return shorten(v.StringValue(), maxExample)
-	case bson.TypeInt32:
-		return v.Int32()
-	case bson.TypeInt64:
-		return v.Int64()
-	case bson.TypeDouble:
-		return v.Double()
-	case bson.TypeBoolean:
-		return v.Boolean()
-	case bson.TypeDateTime:
-		return time.UnixMilli(v.DateTime()).UTC()
+	x, ok := ingest.Scalar(v)
+	if !ok {
+		return shorten(v.String(), maxExample)
 	}
-	return shorten(v.String(), maxExample)
+	if s, isText := x.(string); isText {
+		return shorten(s, maxExample)
+	}
+	return x
 }
 
 func shorten(s string, n int) string {
