@@ -44,6 +44,9 @@ type Manifest struct {
 	// IncludeSystem records that local/config/admin system collections were
 	// asked for.
 	IncludeSystem bool `json:"include_system,omitempty"`
+	// Probes are the datasets' canned answers over the backed-up data
+	// (optional: older manifests and backups of no dataset have none).
+	Probes []DatasetProbes `json:"probes,omitempty"`
 }
 
 // Source is the member the backup read from.
@@ -189,6 +192,16 @@ func (m *Manifest) Validate() error {
 	}
 	if m.Oplog.Entries < 0 {
 		return bad("oplog entries %d", m.Oplog.Entries)
+	}
+	pairs := map[string]bool{}
+	for _, p := range m.Probes {
+		if pairs[p.Dataset+"\x00"+p.Database] {
+			return bad("probes of %s in %s recorded twice", p.Dataset, p.Database)
+		}
+		pairs[p.Dataset+"\x00"+p.Database] = true
+		if err := p.validate(); err != nil {
+			return bad("probes of %s in %s: %v", p.Dataset, p.Database, err)
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -122,6 +123,11 @@ func FuzzParse(f *testing.F) {
 	b, _ := sample().Marshal()
 	f.Add(b)
 	f.Add([]byte(`{"format":1}`))
+	b, _ = withProbes().Marshal()
+	f.Add(b)
+	if old, err := os.ReadFile("testdata/manifest-before-probes.json"); err == nil {
+		f.Add(old)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := Parse(b)
 		if err != nil {
@@ -133,6 +139,11 @@ func FuzzParse(f *testing.F) {
 		}
 		if _, err := Parse(out); err != nil {
 			t.Fatalf("a parsed manifest does not parse again: %v", err)
+		}
+		for _, p := range m.Probes {
+			if p.Dataset == "" || p.Database == "" || (p.Skipped != "" && len(p.Answers) > 0) {
+				t.Fatalf("invalid probes accepted: %+v", p)
+			}
 		}
 		for _, o := range m.Objects() {
 			if strings.HasPrefix(o.Key, "/") || strings.Contains("/"+o.Key+"/", "/../") {
