@@ -13,6 +13,7 @@ import (
 	"github.com/noscites/citadel/backup/manifest"
 	"github.com/noscites/citadel/cluster/coordinator/sched"
 	"github.com/noscites/citadel/cluster/coordinator/store"
+	"github.com/noscites/citadel/internal/failpoint"
 	"github.com/noscites/citadel/internal/fault"
 )
 
@@ -71,18 +72,34 @@ func (r *Runner) backup(ctx context.Context, log *slog.Logger, p Params, run sch
 	id := TokenID(time.Now(), fence.Token())
 	br, err := jobs.Backup(ctx, r.env, jobs.BackupRequest{Job: p.Backup, ID: id,
 		BeforeCommit: func(ctx context.Context, _ *manifest.Manifest) (time.Time, error) {
-			deadline, err := fence.Check(ctx)
-			if err != nil {
-				return time.Time{}, fmt.Errorf("fence of token %d: %w", fence.Token(), err)
-			}
-			log.Info("fence passed; writing the manifest", "backup", id, "before", deadline.Format(time.RFC3339Nano))
-			return deadline, nil
+			return r.beforeManifest(ctx, log, id, fence)
 		}})
 	if br == nil {
 		return nil, err
 	}
 	r.cache(ctx, log, p.Backup, br.Manifest, br.Copies)
 	return &BackupResult{Backup: br.Backup, Copies: br.Copies, Token: fence.Token()}, err
+}
+
+// beforeManifest is the backup's BeforeCommit: the fence, whose deadline
+// bounds the manifest write. The test-only failpoint before-manifest
+// pauses between the passed fence and the write (the moment a kill leaves
+// a run fenced, with every object and no manifest); a pause that outlived
+// the deadline fences again for a fresh one.
+func (r *Runner) beforeManifest(ctx context.Context, log *slog.Logger, id string, fence sched.Fence) (time.Time, error) {
+	deadline, err := fence.Check(ctx)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("fence of token %d: %w", fence.Token(), err)
+	}
+	if d, ok := r.fp[failpoint.BeforeManifest]; ok {
+		log.Warn("TEST-ONLY failpoint: pausing between the fence and the manifest", "failpoint", failpoint.BeforeManifest, "backup", id, "sleep", d)
+		r.fp.Pause(ctx, failpoint.BeforeManifest)
+		if deadline, err = fence.Check(ctx); err != nil {
+			return time.Time{}, fmt.Errorf("fence of token %d after the failpoint: %w", fence.Token(), err)
+		}
+	}
+	log.Info("fence passed; writing the manifest", "backup", id, "before", deadline.Format(time.RFC3339Nano))
+	return deadline, nil
 }
 
 // adopt looks for the committed backup of the attempt prev (which passed

@@ -22,6 +22,7 @@ import (
 	"github.com/noscites/citadel/cluster/coordinator/sched"
 	"github.com/noscites/citadel/cluster/coordinator/store"
 	"github.com/noscites/citadel/drill"
+	"github.com/noscites/citadel/internal/failpoint"
 	"github.com/noscites/citadel/internal/fault"
 )
 
@@ -60,6 +61,7 @@ type Catalog interface {
 type Runner struct {
 	env jobs.Env
 	log *slog.Logger
+	fp  failpoint.Set // test-only pauses, read once (failpoints.go)
 
 	mu      sync.Mutex
 	catalog Catalog
@@ -71,7 +73,8 @@ func New(env jobs.Env) *Runner {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Runner{env: env, log: log.With("component", "runner")}
+	log = log.With("component", "runner")
+	return &Runner{env: env, log: log, fp: failpoints(log)}
 }
 
 // SetCatalog sets where committed backups are cached (the node's store,
