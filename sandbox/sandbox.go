@@ -19,6 +19,7 @@ import (
 
 	"github.com/noscites/citadel/backup/jobs"
 	"github.com/noscites/citadel/cluster/coordinator"
+	"github.com/noscites/citadel/cluster/coordinator/statuspage"
 	"github.com/noscites/citadel/internal/audit"
 )
 
@@ -45,6 +46,7 @@ type Sandbox struct {
 	w       *world
 	env     jobs.Env
 	node    *coordinator.Node
+	page    *statuspage.Page
 	running atomic.Pointer[coordinator.Node] // node, once started, for the audit sink
 	// stopPITR stops the sandbox's own PITR archiver (idempotent);
 	// stopLeader the coordinator leader's archivers.
@@ -180,6 +182,11 @@ func (s *Sandbox) writeConfig(context.Context) error {
 func (s *Sandbox) close() {
 	if s.stopLeader != nil {
 		s.stopLeader() // they finish their slice in flight, before the node stops
+	}
+	if s.page != nil {
+		if err := s.page.Close(context.Background()); err != nil {
+			s.log.Warn("close the status page's connections", "err", err)
+		}
 	}
 	if s.node != nil {
 		s.running.Store(nil)

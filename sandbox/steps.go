@@ -123,7 +123,7 @@ func (s *Sandbox) switchover(ctx context.Context) error {
 
 // startCoordinator starts the one-node coordinator as `citadel server`
 // does: raft, the schedules of the config's backup and drill jobs on the
-// leader, the HTTP API with /metrics.
+// leader, the HTTP API with /metrics, the status page.
 func (s *Sandbox) startCoordinator(ctx context.Context) error {
 	opts, err := coordinator.FromConfig(s.w.cfg.Coordinator, NodeID)
 	if err != nil {
@@ -161,5 +161,5 @@ func (s *Sandbox) startCoordinator(ctx context.Context) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	return nil
+	return s.startStatusPage(ctx, opts.Site)
 }

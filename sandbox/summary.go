@@ -29,8 +29,9 @@ type Summary struct {
 	CopiedTo      []string
 	Drill         *drill.Report
 	Switchover    *drill.SwitchoverReport
-	// Coordinator is the node's API base URL.
-	Coordinator string
+	// Coordinator is the node's API base URL; StatusPage the status
+	// page's URL with the sandbox's token (it sets the page's cookie).
+	Coordinator, StatusPage string
 }
 
 // MemberInfo is one simulated member.
@@ -107,6 +108,7 @@ func (sum *Summary) Print(out io.Writer) {
 	}
 	p("")
 	p("coordinator node %s: %s (status: %s/v1/status with the token in %s/secrets/coordinator-token)", NodeID, sum.Coordinator, sum.Coordinator, sum.Dir)
+	p("status page: %s", sum.StatusPage)
 	p("metrics:  %s/metrics", sum.Coordinator)
 	p("")
 	p("try, in another terminal:")

@@ -11,6 +11,7 @@ import (
 	"github.com/noscites/citadel/cluster/coordinator"
 	"github.com/noscites/citadel/cluster/coordinator/archiver"
 	"github.com/noscites/citadel/cluster/coordinator/runner"
+	"github.com/noscites/citadel/cluster/coordinator/statuspage"
 	"github.com/noscites/citadel/internal/audit"
 	"github.com/noscites/citadel/internal/fault"
 )
@@ -23,7 +24,7 @@ var (
 func serverCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "server",
-		Usage: "run one coordinator node: raft, the schedules on the leader, the HTTP API and /metrics, until SIGINT or SIGTERM",
+		Usage: "run one coordinator node: raft, the schedules on the leader, the HTTP API, the status page (/) and /metrics, until SIGINT or SIGTERM",
 		Flags: []cli.Flag{flagNodeID, flagDataDir, &cli.BoolFlag{Name: "join",
 			Usage: "with an empty data directory, wait to be added (POST /v1/nodes) instead of bootstrapping the group: a node coming back after coordinator recover"}},
 		Action: e.server,
@@ -65,6 +66,12 @@ func (e *env) server(c *cli.Context) error {
 	node.Store(n)
 	run.SetCatalog(n.Store())
 	e.log.Info("coordinator node started", "node", opts.NodeID, "raft", opts.RaftAddress, "http", n.HTTPAddr(), "data_dir", opts.DataDir, "jobs", len(opts.Jobs))
+	page, err := statuspage.Attach(n, opts.Site, statuspage.Options{Config: env.Config, Log: e.log})
+	if err != nil {
+		_ = n.Close()
+		return fmt.Errorf("start the status page of node %s: %w", opts.NodeID, err)
+	}
+	defer func() { _ = page.Close(context.WithoutCancel(c.Context)) }()
 	pitr := archiver.Start(c.Context, archiver.Options{Env: env, Store: n.Store(), Log: e.log.With("node", opts.NodeID)})
 	<-c.Context.Done()
 	e.log.Info("stopping the coordinator node", "node", opts.NodeID)

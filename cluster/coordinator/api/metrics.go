@@ -50,7 +50,7 @@ func NewMetrics(st *store.Store) *Metrics {
 	gauge("citadel_raft_commit_index", "Raft commit index on this node.", func() float64 { return float64(st.Status().CommitIndex) })
 	gauge("citadel_raft_applied_index", "Raft index applied to the FSM on this node.", func() float64 { return float64(st.Status().AppliedIndex) })
 	gauge("citadel_raft_last_index", "Last raft log index stored on this node.", func() float64 { return float64(st.Status().LastIndex) })
-	reg.MustRegister(m.duration, m.failures, m.runs, &fsmCollector{fsm: st.FSM()},
+	reg.MustRegister(m.duration, m.failures, m.runs, &fsmCollector{fsm: st.FSM()}, &recordsCollector{fsm: st.FSM()},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

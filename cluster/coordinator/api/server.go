@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/subtle"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
@@ -96,8 +95,7 @@ func (s *Server) routes() {
 func (s *Server) auth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		sum := sha256.Sum256([]byte(got))
-		if !ok || s.cfg.Token == "" || subtle.ConstantTimeCompare(sum[:], s.token[:]) != 1 {
+		if !ok || !s.validToken(got) {
 			s.cfg.Log.Warn("api request refused: missing or wrong token", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="citadel"`)
 			writeError(w, http.StatusUnauthorized, CodeUnauthorized, "missing or wrong bearer token: set the coordinator token (token_env or token_file)")
