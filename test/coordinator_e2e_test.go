@@ -43,7 +43,25 @@ type coWorld struct {
 	env   []string
 }
 
-func coStart(t *testing.T) *coWorld {
+// coOptions vary the coordinator world.
+type coOptions struct {
+	// backups is the YAML of the backups: entries (default: adhoc, run by
+	// hand, and minutely).
+	backups string
+	// env is added to every node's environment.
+	env []string
+	// one: a one-node coordinator (c1, in Paris) instead of three nodes.
+	one bool
+}
+
+func coStart(t *testing.T) *coWorld { return coStartWith(t, coOptions{}) }
+
+// coBackup is the YAML of one backups: entry of set main into minio-lyon.
+func coBackup(name, schedule string, parallelism int) string {
+	return fmt.Sprintf("  - name: %s\n    replica_set: main\n    storage: minio-lyon\n    schedule: %q\n    retention: {daily: 7}\n    source: {prefer: hidden}\n    parallelism: %d\n", name, schedule, parallelism)
+}
+
+func coStartWith(t *testing.T, o coOptions) *coWorld {
 	t.Helper()
 	w := &coWorld{bkWorld: bkStart(t, bkOptions{}), nodes: map[string]*coNode{}}
 	base, err := os.ReadFile(w.bkWorld.cfg)
@@ -54,12 +72,17 @@ func coStart(t *testing.T) *coWorld {
 	// by hand (its slot never comes during the test), one every minute.
 	cfg := string(base[:strings.Index(string(base), "backups:\n")])
 	cfg += "backups:\n"
-	for _, b := range []struct{ name, schedule string }{{"adhoc", "0 3 * * *"}, {"minutely", "* * * * *"}} {
-		cfg += fmt.Sprintf("  - name: %s\n    replica_set: main\n    storage: minio-lyon\n    schedule: %q\n    retention: {daily: 7}\n    source: {prefer: hidden}\n    parallelism: 2\n", b.name, b.schedule)
+	if o.backups == "" {
+		o.backups = coBackup("adhoc", "0 3 * * *", 2) + coBackup("minutely", "* * * * *", 2)
 	}
+	cfg += o.backups
 	// Short lease timings: a takeover after 4 s of silence instead of 30.
 	cfg += "coordinator:\n  data_dir: " + t.TempDir() + "\n  token_env: CITADEL_TOKEN\n  heartbeat_interval: 1s\n  lease_ttl: 4s\n  retry_backoff: 2s\n  nodes:\n"
-	for _, n := range []struct{ id, site string }{{"c1", "paris"}, {"c2", "paris"}, {"c3", "lyon"}} {
+	ids := []struct{ id, site string }{{"c1", "paris"}, {"c2", "paris"}, {"c3", "lyon"}}
+	if o.one {
+		ids = ids[:1]
+	}
+	for _, n := range ids {
 		node := &coNode{id: n.id, site: n.site, raft: testbed.FreeAddr(t), http: testbed.FreeAddr(t), dir: t.TempDir()}
 		w.nodes[n.id] = node
 		cfg += fmt.Sprintf("    - {id: %s, site: %s, raft_address: %q, http_address: %q}\n", n.id, n.site, node.raft, node.http)
@@ -68,9 +91,9 @@ func coStart(t *testing.T) *coWorld {
 	if err := os.WriteFile(w.cfg, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	w.env = append(append([]string{}, w.bkWorld.env...), "CITADEL_TOKEN="+coToken)
-	for _, id := range []string{"c1", "c2", "c3"} {
-		w.start(t, w.nodes[id])
+	w.env = append(append(append([]string{}, w.bkWorld.env...), "CITADEL_TOKEN="+coToken), o.env...)
+	for _, n := range ids {
+		w.start(t, w.nodes[n.id])
 	}
 	return w
 }
@@ -328,25 +351,7 @@ func (w *coWorld) killLeaderDuringScheduledBackup(t *testing.T, leader string) {
 	killed := time.Now()
 	w.nodes[leader].stop(syscall.SIGKILL)
 	t.Logf("killed leader %s (kill -9) %s into run %s of slot %s", leader, killed.Sub(cur.Start).Round(time.Millisecond), cur.ID, cur.Slot.Format(time.RFC3339))
-	var alive []string
-	for id := range w.nodes {
-		if id != leader {
-			alive = append(alive, id)
-		}
-	}
-	next := ""
-	for next == "" {
-		for _, id := range alive {
-			if st, err := w.client(t, id, coToken).Status(ctx); err == nil && st.State == "Leader" {
-				next = id
-			}
-		}
-		if time.Since(killed) > 30*time.Second {
-			t.Fatal("no new leader within 30s of the kill")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	elected := time.Since(killed)
+	next, elected := w.nextLeader(t, leader, killed)
 	t.Logf("new leader %s elected %s after the kill (issue 11 asks for 3 s)", next, elected.Round(time.Millisecond))
 	nc := w.client(t, next, coToken)
 	final := waitRun(t, nc, "backup-minutely", func(r store.Run) bool { return r.Slot.Equal(cur.Slot) && r.State == store.RunSucceeded },
