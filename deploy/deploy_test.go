@@ -88,9 +88,21 @@ func TestDashboardMetrics(t *testing.T) {
 	if err := json.Unmarshal(data, &d); err != nil {
 		t.Fatalf("grafana/citadel-dashboard.json: %v", err)
 	}
-	src, err := os.ReadFile("../cluster/coordinator/api/metrics.go")
-	if err != nil {
-		t.Fatal(err)
+	// The coordinator's metrics (api) and the member metrics of the
+	// status page (statuspage).
+	var src []byte
+	for _, dir := range []string{"../cluster/coordinator/api", "../cluster/coordinator/statuspage"} {
+		files, err := filepath.Glob(filepath.Join(dir, "metrics*.go"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no metrics source in %s: %v", dir, err)
+		}
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src = append(src, b...)
+		}
 	}
 	name := regexp.MustCompile(`citadel_[a-z_]+`)
 	seen := 0

@@ -15,8 +15,8 @@ import (
 // records those it runs (catalog cache, drill history): the page then
 // shows them. The summary's URL carries the sandbox's throwaway token
 // once; the page keeps it in a cookie and drops it from the address.
-func (s *Sandbox) startStatusPage(ctx context.Context, site string) error {
-	p, err := statuspage.Attach(s.node, site, statuspage.Options{Config: s.w.cfg, Log: s.log})
+func (s *Sandbox) startStatusPage(ctx context.Context) error {
+	p, err := statuspage.Attach(s.node, statuspage.Options{Config: s.w.cfg, Log: s.log})
 	if err != nil {
 		return err
 	}

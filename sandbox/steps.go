@@ -161,5 +161,5 @@ func (s *Sandbox) startCoordinator(ctx context.Context) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	return s.startStatusPage(ctx, opts.Site)
+	return s.startStatusPage(ctx)
 }

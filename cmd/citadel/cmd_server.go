@@ -66,7 +66,7 @@ func (e *env) server(c *cli.Context) error {
 	node.Store(n)
 	run.SetCatalog(n.Store())
 	e.log.Info("coordinator node started", "node", opts.NodeID, "raft", opts.RaftAddress, "http", n.HTTPAddr(), "data_dir", opts.DataDir, "jobs", len(opts.Jobs))
-	page, err := statuspage.Attach(n, opts.Site, statuspage.Options{Config: env.Config, Log: e.log})
+	page, err := statuspage.Attach(n, statuspage.Options{Config: env.Config, Log: e.log})
 	if err != nil {
 		_ = n.Close()
 		return fmt.Errorf("start the status page of node %s: %w", opts.NodeID, err)

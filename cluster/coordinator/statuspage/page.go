@@ -51,7 +51,6 @@ type Page struct {
 	mgr     *cluster.Manager
 	refresh time.Duration
 	log     *slog.Logger
-	info    api.StatusResponse
 }
 
 // ErrNoAPI is returned by Attach when the node serves no API handler it
@@ -62,7 +61,7 @@ var ErrNoAPI = errors.New("the coordinator node serves no API to add the status 
 // and the member metrics to its registry; Close releases the connections
 // to the members. `citadel server` and the sandbox call it once the node
 // runs.
-func Attach(n *coordinator.Node, site string, o Options) (*Page, error) {
+func Attach(n *coordinator.Node, o Options) (*Page, error) {
 	srv, ok := n.Handler().(*api.Server)
 	if !ok {
 		return nil, ErrNoAPI
@@ -71,7 +70,6 @@ func Attach(n *coordinator.Node, site string, o Options) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.info.Site = site
 	srv.HandlePage("GET /{$}", p)
 	srv.HandlePage("GET /status", p)
 	if err := n.Metrics().Registry.Register(&memberCollector{st: n.Store(), obs: p.obs}); err != nil {
@@ -132,9 +130,14 @@ func (p *Page) input(ctx context.Context) Input {
 	obs := p.obs.Get(ctx)
 	fsm := p.st.FSM()
 	leader, _ := p.st.Leader()
-	in := Input{Now: time.Now(), Node: p.st.ID(), Site: p.info.Site, Leader: leader, Sets: obs.States, ObservedAt: obs.At,
+	in := Input{Now: time.Now(), Node: p.st.ID(), Leader: leader, Sets: obs.States, ObservedAt: obs.At,
 		ObserveErr: obs.Err, Catalog: fsm.Catalog("", ""), Drills: fsm.Drills("", shownDrills), PITR: fsm.PITR(),
 		Limits: map[string]Limit{}, Slices: map[string]time.Duration{}, Refresh: p.refresh}
+	for _, n := range fsm.Nodes() {
+		if n.ID == in.Node {
+			in.Site = n.Site
+		}
+	}
 	for _, j := range fsm.Jobs() {
 		ji := JobInput{Job: j, State: fsm.JobState(j.Name)}
 		if cur, ok := fsm.Current(j.Name); ok {
