@@ -195,6 +195,10 @@ type Backup struct {
 	PITR        PITR        `yaml:"pitr"`
 	Source      Source      `yaml:"source"`
 	Parallelism int         `yaml:"parallelism"`
+	// SkipProbes leaves out the datasets' probe answers a backup
+	// otherwise records in its manifest for drills to compare (each probe
+	// reads its collections once more on the source).
+	SkipProbes bool `yaml:"skip_probes"`
 }
 
 // Compression of every stored object.

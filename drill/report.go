@@ -65,6 +65,9 @@ type Report struct {
 	Verification string          `json:"verification"`
 	Indexes      int             `json:"indexes_checked"`
 	Restore      *restore.Report `json:"restore,omitempty"`
+	// Probes are the datasets' answers recorded in the manifest compared
+	// with the restored copy's (a changed one is also a reason).
+	Probes []ProbeCheck `json:"probes,omitempty"`
 	// Dropped are the scratch databases dropped afterwards.
 	Dropped []string `json:"dropped"`
 	Passed  bool     `json:"passed"`
@@ -97,6 +100,7 @@ func (r *Report) Lines() []string {
 		out = append(out, fmt.Sprintf("verified: %d collection(s), %d document(s) against the manifest (%s), %d index definition(s) checked, queryable",
 			r.Collections, r.Documents, r.Verification, r.Indexes))
 		out = append(out, fmt.Sprintf("RTO %s (max %s), RPO %s (max %s)", round(r.RTO), r.MaxRTO, round(r.RPO), r.MaxRPO))
+		out = append(out, probeLines(r.Probes)...)
 	} else {
 		out = append(out, fmt.Sprintf("not verified: RTO not measured (max %s)", r.MaxRTO))
 	}
@@ -121,4 +125,20 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// probeLines summarise the probe comparisons, one line per dataset.
+func probeLines(checks []ProbeCheck) []string {
+	var out []string
+	for _, p := range checks {
+		switch {
+		case p.NotCompared != "":
+			out = append(out, fmt.Sprintf("probes of %s over %s not compared: %s", p.Dataset, p.Database, p.NotCompared))
+		case len(p.Changed) > 0:
+			out = append(out, fmt.Sprintf("probes of %s over %s: %d of %d answer(s) changed (%s)", p.Dataset, p.Database, len(p.Changed), p.Compared, strings.Join(p.Changed, ", ")))
+		default:
+			out = append(out, fmt.Sprintf("probes of %s over %s: %d answer(s) as recorded at backup time", p.Dataset, p.Database, p.Compared))
+		}
+	}
+	return out
 }

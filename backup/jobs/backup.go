@@ -46,9 +46,10 @@ func Backup(ctx context.Context, env Env, req BackupRequest) (*BackupResult, err
 		return nil, err
 	}
 	defer client.Disconnect(context.WithoutCancel(ctx))
+	log := env.log().With("job", "backup", "backup", t.backup.Name)
 	m, err := snapshot.Run(ctx, client, snapshot.Options{Dest: t.dest, Source: src, Parallelism: t.backup.Parallelism,
-		IncludeSystem: req.IncludeSystem, Tool: env.Tool, Progress: env.Progress, BeforeCommit: req.BeforeCommit, ID: req.ID,
-		Logger: env.log().With("job", "backup", "backup", t.backup.Name)})
+		IncludeSystem: req.IncludeSystem, Tool: env.Tool, Progress: env.Progress, ID: req.ID, Logger: log,
+		BeforeCommit: withProbes(t.backup, client, log, req.BeforeCommit)})
 	if err != nil {
 		return nil, err
 	}
