@@ -15,7 +15,8 @@ import (
 func auditReportCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name: "audit-report",
-		Usage: "audit the deployment's security posture: authentication and TLS on every member, citadel's credentials, " +
+		Usage: "audit the deployment's security and lifecycle posture: authentication and TLS on every member, citadel's credentials and roles, " +
+			"write concern, quorum, oplog window, backups (age, copies, encryption, object lock, retention), drills, " +
 			"personal data in the SuperSmartMarket collections, the audit trail (exit 3 on a critical finding)",
 		Flags: append(targetFlags(),
 			&cli.StringFlag{Name: "out", Usage: "also write the report to `FILE.html`: one printable page with inline CSS"}),
@@ -35,7 +36,7 @@ func (e *env) auditReport(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	in := auditreport.Inputs{Config: cfg}
+	in := auditreport.Inputs{Config: cfg, Log: e.log}
 	if c.String("uri") != "" || cfg.Ingest != nil && cfg.Ingest.ReplicaSet != "" {
 		t, err := e.openTarget(c, true)
 		if err != nil {

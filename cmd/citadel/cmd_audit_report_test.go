@@ -25,7 +25,9 @@ import (
 // requires neither authentication nor TLS lists both for its member, and
 // citadel's own lack of credentials and TLS; with the supermarket loaded
 // with --keep-personal-data it has a critical finding (exit 3); without,
-// it exits 0. The HTML page is one file with inline CSS, and renders in
+// it exits 0. On mongosim the roles of citadel's user cannot be checked
+// (a medium finding, not a pass), the default write concern is read, and
+// a set without a backup job is a high finding. The HTML page is one file with inline CSS, and renders in
 // headless Chromium.
 func TestAuditReportCommand(t *testing.T) {
 	host := testbed.FreeAddr(t)
@@ -38,7 +40,7 @@ func TestAuditReportCommand(t *testing.T) {
 	initiate(t, host)
 	dir := t.TempDir()
 	trail := filepath.Join(dir, "audit.jsonl")
-	if err := os.WriteFile(trail, []byte(`{"action":"ingest supermarket","outcome":"ok"}`+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(trail, []byte(`{"time":"2026-12-01T10:00:00Z","who":"alice","action":"ingest supermarket","target":"opendata","outcome":"ok"}`+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg := filepath.Join(dir, "citadel.yaml")
@@ -78,7 +80,11 @@ func TestAuditReportCommand(t *testing.T) {
 		}
 	}
 	for key, sev := range map[string]string{"authentication main/" + host: "high", "tls main/" + host: "high",
-		"authentication citadel": "high", "tls citadel": "high", "audit_trail " + trail: "info", "quorum main@paris": "medium"} {
+		"authentication citadel": "high", "tls citadel": "high", "audit_trail " + trail: "info", "quorum main@paris": "medium",
+		// mongosim reports no authenticated user: the roles cannot be
+		// checked, which is no pass; the default write concern is
+		// majority only implicitly; no backup job for main.
+		"roles main": "medium", "write_concern main": "low", "oplog_window main": "info", "backup_age main": "high"} {
 		if got[key] != sev {
 			t.Errorf("finding %q: severity %q, want %q (findings %v)", key, got[key], sev, got)
 		}

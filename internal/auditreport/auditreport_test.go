@@ -39,11 +39,12 @@ func TestTransport(t *testing.T) {
 
 func TestAuditTrail(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name string, lines int) string {
+	write := func(name string, lines int, extra string) string {
 		var b strings.Builder
 		for i := 1; i <= lines; i++ {
-			fmt.Fprintf(&b, "{\"n\":%d}\n\n", i)
+			fmt.Fprintf(&b, "{\"time\":\"2026-12-01T10:00:0%dZ\",\"who\":\"alice\",\"action\":\"restore\",\"target\":\"db.c%d\",\"outcome\":\"ok\"}\n\n", i, i)
 		}
+		b.WriteString(extra)
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(b.String()), 0o600); err != nil {
 			t.Fatal(err)
@@ -58,8 +59,11 @@ func TestAuditTrail(t *testing.T) {
 	}{
 		{"no section", nil, Medium, "no audit.path"},
 		{"missing file", &config.Audit{Path: filepath.Join(dir, "none.jsonl")}, Medium, "no such file"},
-		{"empty", &config.Audit{Path: write("empty.jsonl", 0)}, Info, "the trail is empty"},
-		{"seven entries", &config.Audit{Path: write("seven.jsonl", 7)}, Info, "{\"n\":3}\n{\"n\":4}\n{\"n\":5}\n{\"n\":6}\n{\"n\":7}"},
+		{"empty", &config.Audit{Path: write("empty.jsonl", 0, "")}, Info, "the trail is empty"},
+		{"seven entries", &config.Audit{Path: write("seven.jsonl", 7, "")}, Info,
+			"2026-12-01 10:00:03Z alice restore db.c3: ok\n2026-12-01 10:00:04Z alice restore db.c4: ok\n2026-12-01 10:00:05Z alice restore db.c5: ok\n" +
+				"2026-12-01 10:00:06Z alice restore db.c6: ok\n2026-12-01 10:00:07Z alice restore db.c7: ok"},
+		{"a line that is no record", &config.Audit{Path: write("damaged.jsonl", 2, "{\"n\":1}\n")}, Medium, "line 5: {\"n\":1} (not an audit record"},
 	}
 	for _, tc := range cases {
 		fs := auditTrail(tc.audit)

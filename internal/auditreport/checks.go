@@ -1,65 +1,19 @@
 package auditreport
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/noscites/citadel/config"
+	"github.com/noscites/citadel/internal/audit"
 	"github.com/noscites/citadel/internal/mongoconn"
 )
-
-// Inputs are what Run audits.
-type Inputs struct {
-	Config *config.Config
-	// Datasets is the database holding the loaded datasets (nil: the
-	// personal-data check is not made).
-	Datasets *mongo.Database
-	// Now dates the report (time.Now when zero).
-	Now time.Time
-}
-
-// memberTimeout bounds the checks of one member.
-const memberTimeout = 10 * time.Second
-
-// Run makes every check and returns the findings, most severe first.
-func Run(ctx context.Context, in Inputs) (*Report, error) {
-	if in.Now.IsZero() {
-		in.Now = time.Now()
-	}
-	r := &Report{GeneratedAt: in.Now.UTC(), Config: in.Config.File, Findings: []Finding{}, NotChecked: NotChecked}
-	r.Findings = append(r.Findings, transport(in.Config.MongoDB)...)
-	for _, rs := range in.Config.ReplicaSets {
-		r.Findings = append(r.Findings, quorum(rs)...)
-		for _, m := range rs.Members {
-			if m.Arbiter {
-				continue // an arbiter holds no data and no users
-			}
-			r.Findings = append(r.Findings, member(ctx, in.Config.MongoDB, rs.Name, m.Host)...)
-		}
-	}
-	if in.Datasets != nil {
-		fs, err := personalData(ctx, in.Datasets)
-		if err != nil {
-			return nil, err
-		}
-		r.Findings = append(r.Findings, fs...)
-	}
-	r.Findings = append(r.Findings, auditTrail(in.Config.Audit)...)
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	sortFindings(r.Findings)
-	return r, nil
-}
 
 // transport checks how citadel itself connects (the config's mongodb).
 func transport(mc config.MongoDB) []Finding {
@@ -186,41 +140,58 @@ func personalData(ctx context.Context, db *mongo.Database) ([]Finding, error) {
 		Fix:      "reload without --keep-personal-data: citadel ingest supermarket FILE.xlsx --logs FILE.xlsx (names and emails are then keyed pseudonyms)"}}, nil
 }
 
-// auditTrailEntries is how many of the trail's last lines the report shows.
+// auditTrailEntries is how many of the trail's last entries the report shows.
 const auditTrailEntries = 5
 
-// auditTrail shows the audit trail's last entries, or says there is none.
+// auditTrail shows the audit trail's last entries (internal/audit's
+// reader), or says there is none; a line that is not a record is a
+// medium finding (a damaged or edited trail).
 func auditTrail(a *config.Audit) []Finding {
+	const check = "audit_trail"
 	if a == nil || a.Path == "" {
-		return []Finding{{Severity: Medium, Check: "audit_trail", Target: "config", Title: "no audit trail file",
+		return []Finding{{Severity: Medium, Check: check, Target: "config", Title: "no audit trail file",
 			Evidence: "the config has no audit.path: state-changing actions are only logged",
 			Fix:      "set audit.path (for example /var/log/citadel/audit.jsonl) in the config"}}
 	}
-	f, err := os.Open(a.Path)
-	if err != nil {
-		return []Finding{{Severity: Medium, Check: "audit_trail", Target: a.Path, Title: "audit trail unreadable",
+	entries, total, err := audit.ReadLastFile(a.Path, auditTrailEntries)
+	if err != nil && len(entries) == 0 {
+		return []Finding{{Severity: Medium, Check: check, Target: a.Path, Title: "audit trail unreadable",
 			Evidence: oneLine(err.Error()), Fix: "check audit.path and the file's permissions (citadel creates it with mode 0600 on its first action)"}}
 	}
-	defer f.Close()
-	var last []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		if line := strings.TrimSpace(sc.Text()); line != "" {
-			last = append(last, line)
-			if len(last) > auditTrailEntries {
-				last = last[1:]
-			}
+	var lines []string
+	bad := 0
+	for _, e := range entries {
+		if e.Err != nil {
+			bad++
+			lines = append(lines, fmt.Sprintf("line %d: %s (%v)", e.Line, truncate(e.Raw, 200), e.Err))
+			continue
 		}
+		r := e.Record
+		line := fmt.Sprintf("%s %s %s %s: %s", r.Time.UTC().Format("2006-01-02 15:04:05Z"), r.Who, r.Action, r.Target, r.Outcome)
+		if r.Error != "" {
+			line += " (" + oneLine(r.Error) + ")"
+		}
+		lines = append(lines, line)
 	}
-	evidence := strings.Join(last, "\n")
-	if err := sc.Err(); err != nil {
+	evidence := strings.Join(lines, "\n")
+	if err != nil {
 		evidence += "\n(read stopped: " + err.Error() + ")"
 	}
-	if len(last) == 0 {
+	if total == 0 {
 		evidence = "the trail is empty"
 	}
-	return []Finding{{Severity: Info, Check: "audit_trail", Target: a.Path, Title: fmt.Sprintf("audit trail: last %d entries", len(last)), Evidence: evidence}}
+	if bad > 0 {
+		return []Finding{{Severity: Medium, Check: check, Target: a.Path, Title: fmt.Sprintf("audit trail: %d of its last %d lines are not records", bad, len(entries)),
+			Evidence: evidence, Fix: "find out who or what wrote these lines: only citadel appends to the trail (mode 0600)"}}
+	}
+	return []Finding{{Severity: Info, Check: check, Target: a.Path, Title: fmt.Sprintf("audit trail: last %d of %d entries", len(entries), total), Evidence: evidence}}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 func oneLine(s string) string {

@@ -28,7 +28,10 @@ func WriteText(out io.Writer, r *Report) error {
 			fmt.Fprintf(out, "  fix: %s\n", f.Fix)
 		}
 	}
-	_, err := fmt.Fprintf(out, "\nnot checked by this version: %s\n", strings.Join(r.NotChecked, "; "))
+	if len(r.NotChecked) == 0 {
+		return nil
+	}
+	_, err := fmt.Fprintf(out, "\nnot checked in this run: %s\n", strings.Join(r.NotChecked, "; "))
 	return err
 }
 
@@ -86,8 +89,8 @@ pre { white-space: pre-wrap; margin: 0; font-size: 9pt; }
 <tr><th>Severity</th><th>Finding</th><th>Evidence</th><th>Fix</th></tr>
 {{range .Findings}}<tr class="{{sev .Severity}}"><td class="sev">{{upper .Severity}}</td><td><strong>{{.Title}}</strong><br>{{.Check}}: {{.Target}}</td><td><pre>{{.Evidence}}</pre></td><td>{{.Fix}}</td></tr>
 {{end}}</table>
-<h2>Not checked by this version</h2>
-<ul>{{range .NotChecked}}<li>{{.}}</li>{{end}}</ul>
+{{if .NotChecked}}<h2>Not checked in this run</h2>
+<ul>{{range .NotChecked}}<li>{{.}}</li>{{end}}</ul>{{end}}
 </body>
 </html>
 `))
