@@ -162,3 +162,30 @@ func TestBuildSets(t *testing.T) {
 		t.Errorf("problems %q", got)
 	}
 }
+
+// TestPageRendersProblems renders the template over a view with every
+// kind of problem: each shows, and text from the records is escaped.
+func TestPageRendersProblems(t *testing.T) {
+	in := Input{Now: now, Refresh: 15 * time.Second, Node: "c1", Leader: "c1",
+		Jobs:   []JobInput{job("backup-nightly", 2, store.RunFailed, false)},
+		Drills: []store.DrillRecord{{ID: "d1", Drill: "weekly", End: now, RTO: time.Hour, RPO: time.Second}},
+		Limits: map[string]Limit{"weekly": {MaxRTO: time.Minute, MaxRPO: time.Minute}},
+		PITR:   []store.PITRState{{ReplicaSet: "main", Position: store.OpTime{T: uint32(now.Add(-time.Hour).Unix())}, LastError: "<script>x</script>"}},
+		Sets:   []*cluster.State{{Name: "main", Unreachable: []string{"p1:1"}}},
+	}
+	in.Jobs[0].Last.Error = `dump "a<b>"`
+	var b strings.Builder
+	if err := page.Execute(&b, Build(in)); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{`content="15"`, "4 need attention", "FAILING (2 in a row)", "exceeded", "FAILED", "state unknown",
+		"&lt;script&gt;x&lt;/script&gt;", "dump &#34;a&lt;b&gt;&#34;", "No backup in the catalog yet."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "<script>") {
+		t.Error("record text is not escaped")
+	}
+}
