@@ -257,6 +257,36 @@ type Drill struct {
 	Target   DrillTarget `yaml:"target"`
 	MaxRTO   Duration    `yaml:"max_rto"`
 	MaxRPO   Duration    `yaml:"max_rpo"`
+	// FromStorage restores from this storage's copy instead of the backup
+	// job's own storage (a cross-site drill): one of its copy_to.
+	FromStorage string `yaml:"from_storage"`
+	// Webhook, when set, is called with the report of a failed drill.
+	Webhook *DrillWebhook `yaml:"webhook"`
+}
+
+// DefaultWebhookTimeout bounds a drill webhook's call when the file gives
+// no timeout.
+const DefaultWebhookTimeout = 10 * time.Second
+
+// DrillWebhook is where a failed drill's report is POSTed (JSON). The URL
+// may hold a token, so it is a secret: an environment variable or a file.
+type DrillWebhook struct {
+	URLEnv  string   `yaml:"url_env"`
+	URLFile string   `yaml:"url_file"`
+	Timeout Duration `yaml:"timeout"`
+}
+
+// URL resolves the webhook's URL.
+func (w *DrillWebhook) URL() (string, error) {
+	return Secret{Env: w.URLEnv, File: w.URLFile}.Resolve()
+}
+
+// TimeoutOr is the call's timeout, the default when none is set.
+func (w *DrillWebhook) TimeoutOr() time.Duration {
+	if w.Timeout > 0 {
+		return w.Timeout.D()
+	}
+	return DefaultWebhookTimeout
 }
 
 // DrillTarget is the scratch place a drill restores into: a replica set of

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	_ "time/tzdata" // time zones must resolve on hosts without tzdata
@@ -214,5 +215,28 @@ func (v *validator) drill(i int) {
 	}
 	if d.MaxRPO <= 0 {
 		v.ps.at(p+".max_rpo", "the most data you accept to lose, for example 5m", "max_rpo is missing")
+	}
+	v.drillFrom(p, d, b)
+	if h := d.Webhook; h != nil {
+		wp := p + ".webhook"
+		v.secret(wp, "url", h.URLEnv, h.URLFile, true)
+		if h.Timeout < 0 || h.Timeout.D() > 5*time.Minute {
+			v.ps.at(wp+".timeout", "a few seconds, for example 10s (the default): a slow webhook must not hold the drill", "timeout %s out of range 0..5m", h.Timeout)
+		}
+	}
+}
+
+// drillFrom checks from_storage: a configured storage that holds the
+// backup job's copies.
+func (v *validator) drillFrom(p string, d *Drill, b *Backup) {
+	if d.FromStorage == "" {
+		return
+	}
+	if v.storageRef(p+".from_storage", d.FromStorage) == nil || b == nil {
+		return
+	}
+	if d.FromStorage != b.Storage && !slices.Contains(b.CopyTo, d.FromStorage) {
+		v.ps.at(p+".from_storage", fmt.Sprintf("add it to backups %q copy_to, or name one of its storages (%s)", b.Name, strings.Join(append([]string{b.Storage}, b.CopyTo...), ", ")),
+			"backup %q is not copied to storage %q", b.Name, d.FromStorage)
 	}
 }

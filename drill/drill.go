@@ -9,7 +9,10 @@ package drill
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -36,6 +39,11 @@ type Request struct {
 	FromStorage string
 	// ID names the run (the coordinator's); "" makes a new one.
 	ID string
+	// BeforeStore, when set, runs right before the report is stored (the
+	// coordinator's fence, as BeforeCommit for backups): an error leaves
+	// the report unstored and the webhook uncalled, and is returned; a
+	// non-zero deadline bounds the report's put.
+	BeforeStore func(ctx context.Context) (deadline time.Time, err error)
 	// Identity is the age identity file (default: the backup job's).
 	Identity string
 	// Getenv reads target.uri_env (nil: os.Getenv); Now is the clock
@@ -77,7 +85,7 @@ func Run(ctx context.Context, env jobs.Env, req Request) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	stName := cmp.Or(req.FromStorage, b.Storage)
+	stName := cmp.Or(req.FromStorage, d.FromStorage, b.Storage)
 	loc, err := jobs.Locate(env, jobs.LocateRequest{Storage: stName, Backup: b.Name})
 	if err != nil {
 		return nil, err
@@ -142,13 +150,16 @@ func (r *run) finish(ctx context.Context, err error) (*Report, error) {
 	dest := archive.Destination{Storage: r.loc.Storage, LockDays: backup.LockDays(sc)}
 	rep.Key = layout.DrillKey(rep.ReplicaSet, rep.ID)
 	rep.Summary = rep.Lines()
-	saveErr := save(ctx, dest, rep)
+	saveErr := r.store(ctx, dest, rep)
 	params := map[string]any{"drill": rep.Drill, "backup": rep.Backup, "from": rep.Location, "passed": rep.Passed, "report": rep.Key}
 	outcome := err
 	if outcome == nil && !rep.Passed {
 		outcome = fault.Verification(strings.Join(rep.Reasons, "; "))
 	}
 	r.env.Audit.Record(ctx, "drill.run", rep.Target, params, outcome)
+	if !errors.Is(saveErr, errFenced) {
+		notify(ctx, cmp.Or(r.env.Log, slog.Default()), &http.Client{}, r.drill.Webhook, rep)
+	}
 	switch {
 	case err != nil && !isVerification(err):
 		return rep, fmt.Errorf("drill %s could not complete: %w", rep.Drill, err)
@@ -158,4 +169,19 @@ func (r *run) finish(ctx context.Context, err error) (*Report, error) {
 		return rep, fault.Verification(fmt.Sprintf("drill %s failed: %s", rep.Drill, strings.Join(rep.Reasons, "; ")))
 	}
 	return rep, nil
+}
+
+// errFenced marks a report left unstored because BeforeStore refused.
+var errFenced = errors.New("the run's fence refused the report")
+
+// store checks BeforeStore, then saves the report within its deadline.
+func (r *run) store(ctx context.Context, dest archive.Destination, rep *Report) error {
+	var deadline time.Time
+	if r.req.BeforeStore != nil {
+		var err error
+		if deadline, err = r.req.BeforeStore(ctx); err != nil {
+			return fmt.Errorf("%w: %w", errFenced, err)
+		}
+	}
+	return save(ctx, dest, rep, deadline)
 }

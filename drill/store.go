@@ -21,18 +21,26 @@ import (
 
 // save writes the report in one put (no temporary object: the storage
 // makes it visible whole), with the storage's object lock.
-func save(ctx context.Context, dest archive.Destination, rep *Report) error {
-	return putJSON(ctx, dest, rep.Key, rep)
+// A non-zero deadline (the fence's) bounds the put.
+func save(ctx context.Context, dest archive.Destination, rep *Report, deadline time.Time) error {
+	return putJSON(ctx, dest, rep.Key, rep, deadline)
 }
 
-// putJSON stores one report at key.
-func putJSON(ctx context.Context, dest archive.Destination, key string, v any) error {
+// putJSON stores one report at key, within a minute (even after ctx
+// ended: the evidence of an interrupted drill is kept), and before
+// deadline when it is set.
+func putJSON(ctx context.Context, dest archive.Destination, key string, v any, deadline time.Time) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode drill report: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
+	if !deadline.IsZero() {
+		var stop context.CancelFunc
+		ctx, stop = context.WithDeadline(ctx, deadline)
+		defer stop()
+	}
 	if _, err := storage.PutBytes(ctx, dest.Storage, key, append(b, '\n'), dest.Put()); err != nil {
 		return fmt.Errorf("store drill report %s: %w", storage.Where(dest.Storage, key), err)
 	}

@@ -277,7 +277,7 @@ func finishSwitchover(ctx context.Context, cfg *config.Config, rep *SwitchoverRe
 		if dest, saveErr = backup.Destination(nil, cfg.Storage(b.Storage)); saveErr == nil {
 			rep.Location = dest.Storage.String()
 			rep.Summary = rep.Lines()
-			saveErr = putJSON(ctx, dest, rep.Key, rep)
+			saveErr = putJSON(ctx, dest, rep.Key, rep, time.Time{})
 		}
 	} else {
 		rep.Key = ""

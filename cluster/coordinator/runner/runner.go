@@ -3,7 +3,8 @@
 // backup after the run's fencing token, checks the fence right before the
 // manifest is written and bounds that write by the fence's deadline; a run
 // that took over an attempt which had passed its fence first looks for that
-// attempt's committed backup and adopts it. Drill jobs run drill.Run. The
+// attempt's committed backup and adopts it. Drill jobs run drill.Run, the
+// fence checked the same way right before the report is stored. The
 // outcome goes to the run's result (JSON) and to the coordinator's catalog
 // cache (backups) or drill history (drills).
 package runner
@@ -133,18 +134,32 @@ func (r *Runner) Run(ctx context.Context, job sched.JobSpec, run sched.RunInfo, 
 }
 
 // drill runs a restore drill (its report, stored in the bucket, is named
-// after the token like a backup) and records it in the drill history. A
-// drill commits nothing a second attempt could duplicate harmfully (a
-// scratch restore and a report), so it takes no fence.
+// after the token like a backup) and records it in the drill history. The
+// report's put is its commit point and is fenced like a backup's manifest:
+// two attempts of one drill may overlap (a node that lost its lease but
+// not yet noticed), and the stale one, whose scratch restore the newer
+// one's drop may have broken, must not leave a false report, call the
+// webhook, or enter the history. So the fence is checked right before the
+// put, which it bounds by its deadline; a refused fence stores nothing.
 func (r *Runner) drill(ctx context.Context, log *slog.Logger, p Params, fence sched.Fence) (*drill.Report, error) {
-	rep, err := drill.Run(ctx, r.env, drill.Request{Drill: p.Drill, ID: TokenID(time.Now(), fence.Token())})
+	fenced := false
+	rep, err := drill.Run(ctx, r.env, drill.Request{Drill: p.Drill, ID: TokenID(time.Now(), fence.Token()),
+		BeforeStore: func(ctx context.Context) (time.Time, error) {
+			deadline, err := fence.Check(ctx)
+			if err != nil {
+				fenced = true
+				return time.Time{}, fmt.Errorf("fence of token %d: %w", fence.Token(), err)
+			}
+			log.Info("fence passed; storing the drill report", "before", deadline.Format(time.RFC3339Nano))
+			return deadline, nil
+		}})
 	if rep == nil {
 		return nil, err
 	}
 	r.mu.Lock()
 	c := r.catalog
 	r.mu.Unlock()
-	if c != nil {
+	if c != nil && !fenced {
 		b, _ := json.Marshal(rep)
 		d := store.DrillRecord{ID: rep.ID, Drill: rep.Drill, Start: rep.Started, End: rep.Finished, Passed: rep.Passed, RTO: rep.RTO, RPO: rep.RPO, Report: b}
 		if perr := c.PutDrill(ctx, d); perr != nil {
