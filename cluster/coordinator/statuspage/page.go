@@ -51,6 +51,8 @@ type Page struct {
 	mgr     *cluster.Manager
 	refresh time.Duration
 	log     *slog.Logger
+	// noObserve says why the sets cannot be observed (obs and mgr nil).
+	noObserve string
 }
 
 // ErrNoAPI is returned by Attach when the node serves no API handler it
@@ -72,6 +74,9 @@ func Attach(n *coordinator.Node, o Options) (*Page, error) {
 	}
 	srv.HandlePage("GET /{$}", p)
 	srv.HandlePage("GET /status", p)
+	if p.obs == nil {
+		return p, nil
+	}
 	if err := n.Metrics().Registry.Register(&memberCollector{st: n.Store(), obs: p.obs}); err != nil {
 		_ = p.Close(context.Background())
 		return nil, fmt.Errorf("register the member metrics: %w", err)
@@ -87,15 +92,6 @@ func New(st *store.Store, o Options) (*Page, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	d, err := cluster.NewDialer(o.Config.MongoDB, o.Log)
-	if err != nil {
-		return nil, fmt.Errorf("status page: %w", err)
-	}
-	sets, err := cluster.SelectSets(o.Config, "")
-	if err != nil {
-		return nil, fmt.Errorf("status page: %w", err)
-	}
-	mgr := cluster.NewManager(d, o.Log, nil)
 	refresh := o.Refresh
 	if refresh <= 0 {
 		refresh = DefaultRefresh
@@ -107,18 +103,32 @@ func New(st *store.Store, o Options) (*Page, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	return &Page{st: st, cfg: o.Config, mgr: mgr, obs: NewObserver(mgr, sets, maxAge, timeout), refresh: refresh,
-		log: o.Log.With("component", "statuspage")}, nil
+	p := &Page{st: st, cfg: o.Config, refresh: refresh, log: o.Log.With("component", "statuspage")}
+	sets, _ := cluster.SelectSets(o.Config, "") // every set: no name to refuse
+	d, err := cluster.NewDialer(o.Config.MongoDB, o.Log)
+	if err != nil {
+		// The page still shows the records; the node must not refuse to
+		// start for its page.
+		p.noObserve = "cannot observe the replica sets: " + err.Error()
+		p.log.Warn("the status page shows no replica set", "err", err)
+		return p, nil
+	}
+	p.mgr = cluster.NewManager(d, o.Log, nil)
+	p.obs = NewObserver(p.mgr, sets, maxAge, timeout)
+	return p, nil
 }
 
 // Close closes the connections to the members.
-func (p *Page) Close(ctx context.Context) error { return p.mgr.Close(ctx) }
+func (p *Page) Close(ctx context.Context) error {
+	if p.mgr == nil {
+		return nil
+	}
+	return p.mgr.Close(ctx)
+}
 
 // ServeHTTP renders the page.
 func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), p.obs.timeout+time.Second)
-	defer cancel()
-	v := Build(p.input(ctx))
+	v := Build(p.input(r.Context()))
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := page.Execute(w, v); err != nil {
 		p.log.Warn("cannot render the status page", "err", err)
@@ -127,7 +137,12 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // input gathers the page's input from the observation and the FSM.
 func (p *Page) input(ctx context.Context) Input {
-	obs := p.obs.Get(ctx)
+	obs := Observation{Err: p.noObserve}
+	if p.obs != nil {
+		ctx, cancel := context.WithTimeout(ctx, p.obs.timeout+time.Second)
+		obs = p.obs.Get(ctx)
+		cancel()
+	}
 	fsm := p.st.FSM()
 	leader, _ := p.st.Leader()
 	in := Input{Now: time.Now(), Node: p.st.ID(), Leader: leader, Sets: obs.States, ObservedAt: obs.At,

@@ -76,4 +76,3 @@ func problems(v View) []string {
 	}
 	return out
 }
-
