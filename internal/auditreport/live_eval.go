@@ -230,10 +230,14 @@ func stampOf(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05Z")
 }
 
-// round keeps durations readable: seconds under an hour, minutes above.
+// round keeps durations readable: milliseconds under a second, seconds
+// under an hour, minutes above.
 func round(d time.Duration) time.Duration {
-	if d >= time.Hour {
+	switch {
+	case d >= time.Hour:
 		return d.Round(time.Minute)
+	case d >= time.Second:
+		return d.Round(time.Second)
 	}
-	return d.Round(time.Second)
+	return d.Round(time.Millisecond)
 }
