@@ -23,6 +23,7 @@ const drillYAML = `drills:
   - {name: weekly, backup: nightly, schedule: "0 5 * * 0", target: {replica_set: scratch}, max_rto: 10m, max_rpo: 10m}
   - {name: tight, backup: nightly, schedule: "0 5 * * 0", target: {replica_set: scratch}, max_rto: 1ms, max_rpo: 10m}
   - {name: prod, backup: nightly, schedule: "0 5 * * 0", target: {uri_env: DRILL_PROD_URI}, max_rto: 10m, max_rpo: 10m}
+  - {name: cross, backup: nightly, schedule: "0 5 * * 0", target: {replica_set: scratch}, max_rto: 10m, max_rpo: 10m, from_storage: minio-paris}
 `
 
 // drillReport is the part of a drill's -o json output the test reads.
@@ -48,7 +49,8 @@ type drillReport struct {
 // newest backup and the archived slices into the scratch set, verified,
 // records RTO and RPO, stores its report in the bucket and lists it; a
 // max_rto below the measured RTO fails by a stated amount (exit 3); the
-// copy in Paris restores too (cross-site); a production target is
+// copy in Paris restores too (cross-site, by the flag and by the drill's
+// from_storage setting); a production target is
 // refused (exit 4); a missing PITR slice and a corrupted object fail the
 // drill naming them (exit 3).
 func TestDrillE2E(t *testing.T) {
@@ -96,6 +98,11 @@ func TestDrillE2E(t *testing.T) {
 		t.Errorf("cross-site drill: %+v", paris)
 	}
 
+	cross := drillRun(t, w, 0, "cross") // the from_storage setting
+	if !cross.Passed || !cross.CrossSite || cross.Storage != "minio-paris" || cross.Backup != rep.Backup {
+		t.Errorf("drill with from_storage: minio-paris: %+v", cross)
+	}
+
 	if code, _, errOut := w.citadel(t, "drill", "run", "prod"); code != 4 || !strings.Contains(errOut, "production") {
 		t.Errorf("drill into a production member: exit %d, want 4", code)
 	}
@@ -114,8 +121,8 @@ func TestDrillE2E(t *testing.T) {
 		t.Errorf("drill over a corrupted object: reasons %q do not name %s", bad.Reasons, key)
 	}
 	drillScratchEmpty(t, w, bad)
-	if code, out, _ := w.citadel(t, "drill", "list"); code != 0 || strings.Count(out, "\n") != 6 || !strings.Contains(out, "minio-paris (copy)") {
-		t.Errorf("drill list: exit %d, want a header and five reports, the Paris one marked as a copy", code)
+	if code, out, _ := w.citadel(t, "drill", "list"); code != 0 || strings.Count(out, "\n") != 7 || strings.Count(out, "minio-paris (copy)") != 2 {
+		t.Errorf("drill list: exit %d, want a header and six reports, the two Paris ones marked as copies", code)
 	}
 }
 
