@@ -57,6 +57,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			dictionaryCommand(e),
 			qualityCommand(e),
 			auditReportCommand(e),
+			auditCommand(e),
 			backupCommand(e),
 			restoreCommand(e),
 			drillCommand(e),
