@@ -52,6 +52,8 @@ type coOptions struct {
 	env []string
 	// one: a one-node coordinator (c1, in Paris) instead of three nodes.
 	one bool
+	// connectTimeout replaces the test bed's MongoDB connect timeout (30s).
+	connectTimeout string
 }
 
 func coStart(t *testing.T) *coWorld { return coStartWith(t, coOptions{}) }
@@ -71,6 +73,9 @@ func coStartWith(t *testing.T, o coOptions) *coWorld {
 	// The backup world's nightly backup is replaced by two jobs: one run
 	// by hand (its slot never comes during the test), one every minute.
 	cfg := string(base[:strings.Index(string(base), "backups:\n")])
+	if o.connectTimeout != "" {
+		cfg = strings.Replace(cfg, "connect_timeout: 30s", "connect_timeout: "+o.connectTimeout, 1)
+	}
 	cfg += "backups:\n"
 	if o.backups == "" {
 		o.backups = coBackup("adhoc", "0 3 * * *", 2) + coBackup("minutely", "* * * * *", 2)

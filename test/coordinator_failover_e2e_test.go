@@ -27,94 +27,146 @@ import (
 	"github.com/noscites/citadel/cluster/coordinator/store"
 )
 
-// foBigDocs is the size of big.a: its dump must outlast two elections.
-const foBigDocs = 120000
+// foWorld is a one-node coordinator over the backup test bed, backing up
+// main every minute into the Paris bucket from a Paris secondary (p2),
+// while a writer inserts into shop.events.
+type foWorld struct {
+	*coWorld
+	paris storage.Storage
+	wr    *foWriter
+	done  chan struct{}
+	ready time.Time // seeded, the writer running
+}
 
-// TestCoordinatorBackupThroughTwoFailovers: a one-node coordinator runs a
-// backup every minute into the Paris bucket, from a Paris secondary (p2).
-// While a writer inserts into shop.events (w:majority), the set fails over
-// twice during the scheduled run's dump: the primary p1 is stopped (p2,
-// the source, is elected), then p2 is stepped down (l1 is elected). The
-// slot must end succeeded, either by the first attempt or by a retry
-// within the slot after a clean failure (no manifest), with exactly one
-// complete backup whose restore equals the source at the backup's end
-// optime: big.a digest for digest, shop.events holding exactly the
-// documents the source's oplog inserted at or before the end optime
-// (issue 11).
-func TestCoordinatorBackupThroughTwoFailovers(t *testing.T) {
-	w := coStartWith(t, coOptions{one: true, backups: "  - name: failover\n    replica_set: main\n    storage: minio-paris\n" +
+// foStart seeds big.a with n documents (replicated to every member) and
+// starts the writer, stopped at cleanup.
+func foStart(t *testing.T, n int, connectTimeout string) *foWorld {
+	t.Helper()
+	w := coStartWith(t, coOptions{one: true, connectTimeout: connectTimeout, backups: "  - name: failover\n    replica_set: main\n    storage: minio-paris\n" +
 		"    schedule: \"* * * * *\"\n    retention: {daily: 7}\n    source: {prefer: secondary}\n    parallelism: 2\n"})
-	ctx := t.Context()
 	paris, err := s3.New(s3.Config{Endpoint: w.minio.Endpoint, Bucket: "backups-paris", Prefix: "citadel", AccessKey: w.minio.AccessKey, SecretKey: w.minio.SecretKey})
 	if err != nil {
 		t.Fatal(err)
 	}
 	seeded := time.Now()
-	for lo := 0; lo < foBigDocs; lo += 10000 {
+	for lo := 0; lo < n; lo += 10000 {
 		docs := make([]any, 0, 10000)
-		for i := lo; i < lo+10000; i++ {
+		for i := lo; i < min(n, lo+10000); i++ {
 			docs = append(docs, bson.D{{Key: "_id", Value: i}, {Key: "pad", Value: strings.Repeat("f", 100)}})
 		}
-		if _, err := w.set(t, "main").Database("big").Collection("a").InsertMany(ctx, docs); err != nil {
+		if _, err := w.set(t, "main").Database("big").Collection("a").InsertMany(t.Context(), docs); err != nil {
 			t.Fatal(err)
 		}
 	}
-	w.waitApplied(t, "big", "a", foBigDocs)
-	t.Logf("seeded big.a with %d documents, replicated to every member, in %s", foBigDocs, time.Since(seeded).Round(time.Millisecond))
-	wr := &foWriter{c: w.set(t, "main")}
-	done := make(chan struct{})
-	go func() { defer close(done); wr.run(ctx) }()
-	defer func() { wr.stop.Store(true); <-done }()
-	ready := time.Now()
-
+	w.waitApplied(t, "big", "a", int64(n))
+	t.Logf("seeded big.a with %d documents, replicated to every member, in %s", n, time.Since(seeded).Round(time.Millisecond))
+	f := &foWorld{coWorld: w, paris: paris, wr: &foWriter{c: w.set(t, "main")}, done: make(chan struct{})}
+	go func() { defer close(f.done); f.wr.run(context.Background()) }()
+	t.Cleanup(func() { f.wr.stop.Store(true); <-f.done })
+	f.ready = time.Now()
 	w.waitLeader(t, "c1")
-	cur, source := w.foDumpStarted(t, ready)
-	t.Logf("run %s (token %d) of slot %s dumps from %s", cur.ID, cur.Token, cur.Slot.Format(time.RFC3339), source)
-	if source != w.host["p2"] {
-		t.Fatalf("the backup reads from %s, want p2 %s (a Paris secondary)", source, w.host["p2"])
-	}
-	killed, stepped := w.foFailTwice(t, cur.Start)
+	return f
+}
 
-	nc := w.client(t, "c1", coToken)
+// TestCoordinatorBackupThroughTwoFailovers: while the writer inserts
+// (w:majority), the set fails over twice during the scheduled run's dump:
+// the primary p1 is stopped (p2, the source, is elected), then p2 is
+// stepped down (l1 is elected). The slot must end succeeded, either by the
+// first attempt or by a retry within the slot after a clean failure (no
+// manifest), with exactly one complete backup whose restore equals the
+// source at the backup's end optime: big.a digest for digest, shop.events
+// holding exactly the documents the source's oplog inserted at or before
+// the end optime (issue 11).
+func TestCoordinatorBackupThroughTwoFailovers(t *testing.T) {
+	const docs = 120000 // the dump must outlast two elections
+	f := foStart(t, docs, "")
+	cur, source := f.foDumpStarted(t, f.ready)
+	t.Logf("run %s (token %d) of slot %s dumps from %s", cur.ID, cur.Token, cur.Slot.Format(time.RFC3339), source)
+	if source != f.host["p2"] {
+		t.Fatalf("the backup reads from %s, want p2 %s (a Paris secondary)", source, f.host["p2"])
+	}
+	_, stepped := f.foFailTwice(t, cur.Start)
+	runs, _ := f.slotOutcome(t, cur, docs)
+	if !slices.ContainsFunc(runs, func(r store.Run) bool { return r.Start.Before(stepped) && r.End.After(stepped) }) {
+		t.Errorf("no attempt of the slot was running when p2 was stepped down (%s): the second failover missed the run", stepped.Format(time.RFC3339Nano))
+	}
+}
+
+// TestCoordinatorBackupRetriedWhenItsSourceDies: the source member p2 is
+// stopped half a second into the scheduled run's dump. The attempt fails
+// without a manifest, the scheduler retries the slot (trigger retry,
+// within the slot), the retry reads from another member, and the slot
+// ends with exactly one complete backup whose restore equals its source
+// at its end optime (issue 11).
+func TestCoordinatorBackupRetriedWhenItsSourceDies(t *testing.T) {
+	const docs = 40000
+	f := foStart(t, docs, "3s") // a stopped member is given up on after 3 s
+	cur, source := f.foDumpStarted(t, f.ready)
+	if source != f.host["p2"] {
+		t.Fatalf("the backup reads from %s, want p2 %s (a Paris secondary)", source, f.host["p2"])
+	}
+	time.Sleep(time.Until(cur.Start.Add(500 * time.Millisecond)))
+	must(t, f.sim.Stop(f.host["p2"]))
+	t.Logf("p2, the source of run %s (token %d) of slot %s, stopped %s into it", cur.ID, cur.Token, cur.Slot.Format(time.RFC3339),
+		time.Since(cur.Start).Round(time.Millisecond))
+	runs, m := f.slotOutcome(t, cur, docs)
+	first, last := runs[0], runs[len(runs)-1]
+	if first.Token != cur.Token || first.State != store.RunFailed || last.Trigger != store.TriggerRetry || len(runs) < 2 {
+		t.Fatalf("slot %s: runs %v, want the first attempt failed and a retry succeeded", cur.Slot.Format(time.RFC3339), runs)
+	}
+	if m.Source.Host == f.host["p2"] {
+		t.Fatalf("the retry read from the stopped p2")
+	}
+}
+
+// slotOutcome waits for cur's slot to succeed, logs its attempts (oldest
+// first, returned), checks exactly one complete backup (the final run's)
+// and that its restore equals its source at its end optime.
+func (f *foWorld) slotOutcome(t *testing.T, cur store.Run, docs int) ([]store.Run, *manifest.Manifest) {
+	t.Helper()
+	ctx := t.Context()
+	nc := f.client(t, "c1", coToken)
 	final := waitRun(t, nc, "backup-failover", func(r store.Run) bool { return r.Slot.Equal(cur.Slot) && r.State == store.RunSucceeded },
 		"the slot succeeds, within its minute", 3*time.Minute)
-	wr.stop.Store(true)
-	<-done
-	if wr.err != nil {
-		t.Fatal(wr.err)
+	f.wr.stop.Store(true)
+	<-f.done
+	if f.wr.err != nil {
+		t.Fatal(f.wr.err)
 	}
-	runs, err := nc.Runs(ctx, "backup-failover", 50)
+	all, err := nc.Runs(ctx, "backup-failover", 50)
 	if err != nil {
 		t.Fatal(err)
 	}
+	var runs []store.Run
 	var tokens []uint64
-	during := false
-	for _, r := range slices.Backward(runs) {
+	for _, r := range slices.Backward(all) {
 		if !r.Slot.Equal(cur.Slot) {
 			continue
 		}
-		tokens = append(tokens, r.Token)
-		during = during || (r.Start.Before(stepped) && (r.End.IsZero() || r.End.After(stepped)))
+		runs, tokens = append(runs, r), append(tokens, r.Token)
 		t.Logf("slot %s: run %s attempt %d trigger %s: %s after %s (started %s after the slot) %s", r.Slot.Format(time.RFC3339), r.ID, r.Attempt, r.Trigger,
 			r.State, r.End.Sub(r.Start).Round(time.Millisecond), r.Start.Sub(r.Slot).Round(time.Millisecond), r.Error)
 	}
-	if !during {
-		t.Errorf("no attempt of the slot was running when p2 was stepped down (%s): the second failover missed the run", stepped.Format(time.RFC3339Nano))
-	}
 	var res runner.BackupResult
 	bkJSON(t, string(final.Result), &res)
-	complete := foComplete(t, paris, tokens)
+	complete := foComplete(t, f.paris, tokens)
 	if len(complete) != 1 || complete[0] != res.Backup.ID {
 		t.Fatalf("slot %s: complete backups %v, want exactly the final run's %s", cur.Slot.Format(time.RFC3339), complete, res.Backup.ID)
 	}
-	m, err := catalog.Find(ctx, paris, "main", res.Backup.ID)
+	m, err := catalog.Find(ctx, f.paris, "main", res.Backup.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("backup %s from %s (%s at its start): dump %s → %s, end optime %s, %d oplog entries; p1 stopped at %s, p2 stepped down at %s; %d writes acknowledged",
-		m.ID, m.Source.Host, m.Source.State, m.Started.Format(time.RFC3339Nano), m.Finished.Format(time.RFC3339Nano), m.End.TS, m.Oplog.Entries,
-		killed.Format(time.RFC3339Nano), stepped.Format(time.RFC3339Nano), wr.n.Load())
-	w.foRestoreEqual(t, m)
+	member := ""
+	for name, h := range f.host {
+		if h == m.Source.Host {
+			member = name
+		}
+	}
+	t.Logf("backup %s from %s %s (%s at its start): dump %s → %s, end optime %s, %d oplog entries; %d writes acknowledged",
+		m.ID, member, m.Source.Host, m.Source.State, m.Started.Format(time.RFC3339Nano), m.Finished.Format(time.RFC3339Nano), m.End.TS, m.Oplog.Entries, f.wr.n.Load())
+	f.foRestoreEqual(t, m, docs)
+	return runs, m
 }
 
 // foDumpStarted waits for the first scheduled run that starts after
@@ -201,7 +253,7 @@ func foComplete(t *testing.T, st storage.Storage, tokens []uint64) []string {
 // source member at m's end optime: big.a (never written during the run)
 // digest for digest, shop.events as the documents the source's oplog
 // inserted at or before the end optime.
-func (w *coWorld) foRestoreEqual(t *testing.T, m *manifest.Manifest) {
+func (w *coWorld) foRestoreEqual(t *testing.T, m *manifest.Manifest, docs int) {
 	t.Helper()
 	ctx := t.Context()
 	if code, _, errOut := citadel(t, w.env, "--config", w.cfg, "restore", m.ID, "--to-rs", "scratch"); code != 0 {
@@ -210,7 +262,7 @@ func (w *coWorld) foRestoreEqual(t *testing.T, m *manifest.Manifest) {
 	src, dst := bkDirect(t, m.Source.Host), w.set(t, "scratch")
 	a, _ := restore.Digest(ctx, src.Database("big").Collection("a"))
 	b, _ := restore.Digest(ctx, dst.Database("big").Collection("a"))
-	if a.String() != b.String() || b.Count() != foBigDocs {
+	if a.String() != b.String() || b.Count() != int64(docs) {
 		t.Errorf("big.a: restored %d documents (%s), source %d (%s)", b.Count(), b, a.Count(), a)
 	}
 	want := map[string]bool{}
