@@ -130,7 +130,11 @@ func Locate(env Env, req LocateRequest) (*Location, error) {
 func storageConfig(cfg *config.Config, name string) (*config.Storage, error) {
 	sc := cfg.Storage(name)
 	if sc == nil {
-		return nil, fault.Usage(fmt.Sprintf("no storage named %q in %s", name, cfg.File))
+		names := make([]string, len(cfg.Storages))
+		for i, st := range cfg.Storages {
+			names[i] = st.Name
+		}
+		return nil, fault.Usage(fmt.Sprintf("no storage named %q in %s: name one of its storages (%s)", name, cfg.File, strings.Join(names, ", ")))
 	}
 	return sc, nil
 }

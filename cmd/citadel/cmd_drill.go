@@ -22,12 +22,14 @@ func drillCommand(e *env) *cli.Command {
 					"its scratch target with --drop semantics, through the code citadel restore runs, reading every collection back;\n" +
 					"checks counts, content digests and index definitions against the manifest and that the target answers queries;\n" +
 					"measures RTO (start to a verified, queryable target) and RPO (start minus the newest restorable point) against\n" +
-					"max_rto and max_rpo; drops the scratch databases, even on failure; stores the report under <rs>/drills/ in the\n" +
-					"storage it read. A target that is a production set of the configuration is refused (exit 4).",
+					"max_rto and max_rpo; asks the restored copy the datasets' probes recorded in the manifest and compares the answers;\n" +
+					"drops the scratch databases, even on failure; stores the report under <rs>/drills/ in the storage it read and,\n" +
+					"when it failed, POSTs it to the drill's webhook. A target that is a production set of the configuration is\n" +
+					"refused (exit 4).",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "backup", Usage: "backup `ID` to restore, or latest (default; a named backup restores to its own end)"},
 					&cli.StringFlag{Name: "until", Usage: "restore to `TIME` (RFC 3339) through the PITR slices instead of the newest point"},
-					&cli.StringFlag{Name: "from-storage", Usage: "restore from the copy in configured storage `NAME` (cross-site drill)"},
+					&cli.StringFlag{Name: "from-storage", Usage: "restore from the copy in configured storage `NAME` (cross-site drill; overrides the drill's from_storage)"},
 					flagIdentity,
 				}},
 			{Name: "switchover", Usage: "rehearse a switchover to the other site and back under w:majority probe writes (exit 3 if any acknowledged write is lost)",

@@ -26,6 +26,7 @@ func TestDrillMistakes(t *testing.T) {
 		{"production member", "mongodb://drill:secret@mongo-lyon-backup.noscites.internal:27017/?directConnection=true", []string{"drill", "run"}, 4,
 			`a member of production replica set "main"`},
 		{"production set by name", "mongodb://elsewhere:27017/?replicaSet=main", []string{"drill", "run"}, 4, `replica set "main"`},
+		{"unknown from-storage", "mongodb://scratch.noscites.internal:27017/", []string{"drill", "run", "--from-storage", "nas"}, 2, `"nas"`},
 		{"show needs an id", "", []string{"drill", "show"}, 2, "usage: citadel drill show ID"},
 		{"show a bad id", "", []string{"drill", "show", "last"}, 2, "not a drill run id"},
 	}
