@@ -103,6 +103,12 @@ func TestAuditReportE2E(t *testing.T) {
 	drillWaitArchived(t, w, drillOplogWall(t, src, "b-004"))
 	_, got = auditReport(t, w)
 	auditWant(t, got, map[string]string{"retention main (nightly)": "info"})
+	page := filepath.Join(dir, "audit.html")
+	code, out, _ := w.citadel(t, "audit-report", "--out", page)
+	html, err := os.ReadFile(page)
+	if code != 0 || err != nil || !strings.Contains(out, "backups are encrypted") || !strings.Contains(string(html), "the last drill passed") {
+		t.Errorf("audit-report --out: exit %d, %v", code, err)
+	}
 
 	// The backup loses its manifest: it is no backup any more.
 	if err := w.lyon.Delete(context.Background(), layout.ManifestKey("main", rep.Backup)); err != nil {
