@@ -87,18 +87,33 @@ func TestStatusPageE2E(t *testing.T) {
 		t.Errorf("after the drill: passed %v, RTO %v, RPO %v (%v)", pass, rto, rpo, ok)
 	}
 	t.Logf("drill %s: RTO %.2fs, RPO %.2fs", dr.ID, rto, rpo)
+	if v, _ := afterDrill.get(`citadel_job_runs_total{job="drill-weekly",outcome="succeeded"}`); v != 1 {
+		t.Errorf("drill runs: %v, want 1", v)
+	}
 	for name := range afterDrill.value {
-		if base, _, _ := strings.Cut(name, "{"); strings.HasPrefix(base, "citadel_") && !afterDrill.help[strings.TrimSuffix(strings.TrimSuffix(base, "_bucket"), "_count")] && !afterDrill.help[strings.TrimSuffix(base, "_sum")] {
+		base, _, _ := strings.Cut(name, "{")
+		if strings.HasPrefix(base, "citadel_") && !afterDrill.hasHelp(base) {
 			t.Errorf("%s has no help text", base)
 		}
+	}
+
+	// A second backup: the values already there change.
+	spTrigger(t, client, "backup-nightly")
+	again := spScrape(t, c1.http)
+	n1, _ := afterDrill.get(`citadel_backup_count{replica_set="main",storage="minio-paris"}`)
+	n2, _ := again.get(`citadel_backup_count{replica_set="main",storage="minio-paris"}`)
+	r1, _ := afterDrill.get(`citadel_job_runs_total{job="backup-nightly",outcome="succeeded"}`)
+	r2, _ := again.get(`citadel_job_runs_total{job="backup-nightly",outcome="succeeded"}`)
+	if n1 != 1 || n2 != 2 || r1 != 1 || r2 != 2 {
+		t.Errorf("second backup: backups in Paris %v then %v, successful runs %v then %v", n1, n2, r1, r2)
 	}
 
 	drills, err := client.Drills(ctx, "weekly", 1)
 	if err != nil || len(drills) != 1 {
 		t.Fatalf("drill history: %v %v", drills, err)
 	}
-	backups, err := client.Backups(ctx, "main", "minio-lyon")
-	if err != nil || len(backups) != 1 {
+	backups, err := client.Backups(ctx, "main", "minio-lyon") // newest first
+	if err != nil || len(backups) != 2 {
 		t.Fatalf("catalog: %v %v", backups, err)
 	}
 	spPage(t, w, backups[0], drills[0])

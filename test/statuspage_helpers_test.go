@@ -65,6 +65,17 @@ func (m spMetrics) get(series string) (float64, bool) {
 	return v, ok
 }
 
+// hasHelp reports whether a series' metric has a # HELP line (a
+// histogram's _bucket, _sum and _count series share their metric's).
+func (m spMetrics) hasHelp(base string) bool {
+	for _, suffix := range []string{"", "_bucket", "_sum", "_count"} {
+		if name, ok := strings.CutSuffix(base, suffix); ok && m.help[name] {
+			return true
+		}
+	}
+	return false
+}
+
 // count counts the series of a metric whose labels contain every part.
 func (m spMetrics) count(name string, parts ...string) int {
 	n := 0

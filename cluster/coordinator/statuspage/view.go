@@ -266,7 +266,7 @@ func jobRows(in Input) []JobRow {
 }
 
 // backupRows groups the catalog entries of one backup (its storage and
-// its copies), newest first.
+// its copies), newest first (the 20 newest of the catalog's order).
 func backupRows(in Input) []BackupRow {
 	var rows []BackupRow
 	at := map[string]int{}
@@ -291,6 +291,9 @@ func backupRows(in Input) []BackupRow {
 	for i := range rows {
 		slices.Sort(rows[i].Storages)
 	}
+	// Two backups with no write between them end at the same oplog time:
+	// the id (its start time, then its token) orders them.
+	slices.SortStableFunc(rows, func(a, b BackupRow) int { return cmp.Or(b.at.Compare(a.at), cmp.Compare(b.ID, a.ID)) })
 	return rows
 }
 

@@ -101,6 +101,7 @@ func TestBuildBackupsAndPITR(t *testing.T) {
 		{ID: "b2", ReplicaSet: "main", Storage: "minio-lyon", Time: t2, Complete: true, Size: 2048},
 		{ID: "bx", ReplicaSet: "main", Storage: "minio-lyon", Time: t2, Complete: false},
 		{ID: "b1", ReplicaSet: "main", Storage: "minio-lyon", Time: t1, Complete: true, Size: 1024},
+		{ID: "b0", ReplicaSet: "main", Storage: "minio-lyon", Time: t1, Complete: true, Size: 1024}, // same end, older id
 	}
 	pitr := []store.PITRState{
 		{ReplicaSet: "main", Position: store.OpTime{T: uint32(now.Add(-15 * time.Second).Unix())}},
@@ -108,7 +109,7 @@ func TestBuildBackupsAndPITR(t *testing.T) {
 		{ReplicaSet: "new"},
 	}
 	v := Build(Input{Now: now, Catalog: cat, PITR: pitr, Slices: map[string]time.Duration{"main": 10 * time.Second}})
-	want := []BackupRow{{ID: "b2", Storages: []string{"minio-lyon", "minio-paris"}, Copies: 1, Size: "2.0 KiB"}, {ID: "b1", Storages: []string{"minio-lyon"}, Size: "1.0 KiB"}}
+	want := []BackupRow{{ID: "b2", Storages: []string{"minio-lyon", "minio-paris"}, Copies: 1, Size: "2.0 KiB"}, {ID: "b1", Storages: []string{"minio-lyon"}, Size: "1.0 KiB"}, {ID: "b0", Storages: []string{"minio-lyon"}, Size: "1.0 KiB"}}
 	if len(v.Backups) != len(want) {
 		t.Fatalf("backups %+v", v.Backups)
 	}
@@ -118,7 +119,7 @@ func TestBuildBackupsAndPITR(t *testing.T) {
 			t.Errorf("backup %d: %+v, want %+v", i, g, w)
 		}
 	}
-	if c := v.Chart; len(c.Bars) != 2 || c.Bars[0].X != 0 || c.Bars[1].X != chartW-barW || c.Bars[1].H <= c.Bars[0].H || c.Bars[0].Copied || !c.Bars[1].Copied {
+	if c := v.Chart; len(c.Bars) != 3 || c.Bars[0].X != 0 || c.Bars[2].X != chartW-barW || c.Bars[2].H <= c.Bars[0].H || c.Bars[0].Copied || !c.Bars[2].Copied {
 		t.Errorf("chart: oldest left, newest right and taller, copied flagged: %+v", c.Bars)
 	}
 	stale := map[string]bool{}
