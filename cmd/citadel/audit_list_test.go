@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,25 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/noscites/citadel/cluster/coordinator"
 	"github.com/noscites/citadel/cluster/coordinator/api"
 	"github.com/noscites/citadel/cluster/coordinator/store"
-	"github.com/noscites/citadel/internal/fault"
 	"github.com/noscites/citadel/test/testbed"
 )
-
-// runAudit runs `citadel <args>` with the audit command (not yet in
-// newApp's list: see auditCommand).
-func runAudit(ctx context.Context, args ...string) (string, error) {
-	var out, errb strings.Builder
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}
-	app := &cli.App{Name: "citadel", Writer: &out, ErrWriter: &errb, Flags: globalFlags(), Before: e.before,
-		ExitErrHandler: func(*cli.Context, error) {}, OnUsageError: usageError, Commands: []*cli.Command{auditCommand(e)}}
-	err := app.RunContext(ctx, append([]string{"citadel"}, args...))
-	return out.String(), err
-}
 
 // TestAuditListReadsTheRaftTrail: `citadel audit list` reads the records
 // appended to a one-node coordinator's raft log, newest first, filtered by
@@ -82,10 +67,10 @@ func TestAuditListReadsTheRaftTrail(t *testing.T) {
 		{[]string{"--since", base.Add(30 * time.Second).Format(time.RFC3339)}, []string{"backup.prune", "cluster.failover"}},
 		{[]string{"--since", "1m"}, nil},
 	} {
-		out, err := runAudit(ctx, append([]string{"-c", cfg, "-o", "json", "audit", "list"}, tc.args...)...)
+		code, out, errOut := runCLI(t, "", append([]string{"-c", cfg, "-o", "json", "audit", "list"}, tc.args...)...)
 		var recs []store.AuditRecord
-		if err != nil || json.Unmarshal([]byte(out), &recs) != nil {
-			t.Fatalf("audit list %v: %v\n%s", tc.args, err, out)
+		if code != 0 || json.Unmarshal([]byte(out), &recs) != nil {
+			t.Fatalf("audit list %v: exit %d %s\n%s", tc.args, code, errOut, out)
 		}
 		var got []string
 		for _, r := range recs {
@@ -95,13 +80,13 @@ func TestAuditListReadsTheRaftTrail(t *testing.T) {
 			t.Errorf("audit list %v: %v, want %v", tc.args, got, tc.want)
 		}
 	}
-	out, err := runAudit(ctx, "-c", cfg, "audit", "list", "--coordinator", httpAddr)
-	if err != nil || !strings.HasPrefix(strings.Join(strings.Fields(out), " "), "SEQ TIME WHO ACTION TARGET OUTCOME 3 ") || !strings.Contains(out, "3 record(s), newest first, read from "+httpAddr) {
-		t.Errorf("audit list table: %v\n%s", err, out)
+	code, out, errOut := runCLI(t, "", "-c", cfg, "audit", "list", "--coordinator", httpAddr)
+	if code != 0 || !strings.HasPrefix(strings.Join(strings.Fields(out), " "), "SEQ TIME WHO ACTION TARGET OUTCOME 3 ") || !strings.Contains(out, "3 record(s), newest first, read from "+httpAddr) {
+		t.Errorf("audit list table: exit %d %s\n%s", code, errOut, out)
 	}
 	for _, args := range [][]string{{"--since", "yesterday"}, {"--limit", "0"}, {"extra"}} {
-		if _, err := runAudit(ctx, append([]string{"-c", cfg, "audit", "list"}, args...)...); !errors.Is(err, fault.ErrUsage) {
-			t.Errorf("audit list %v: %v, want a usage error", args, err)
+		if code, _, errOut := runCLI(t, "", append([]string{"-c", cfg, "audit", "list"}, args...)...); code != 2 {
+			t.Errorf("audit list %v: exit %d, want 2 (%s)", args, code, errOut)
 		}
 	}
 }
