@@ -23,11 +23,14 @@ var (
 	// A user with one of these can grant itself anything.
 	escalating = []string{"root", "__system", "userAdminAnyDatabase", "userAdmin", "dbOwner@admin"}
 	// These give write or admin access to every database.
-	broad    = []string{"readWriteAnyDatabase", "dbAdminAnyDatabase", "dbOwner", "hostManager"}
-	needed   = []string{"clusterManager", "clusterMonitor", "backup", "restore", "readWrite", "read", "readAnyDatabase", "dbAdmin", "enableSharding"}
-	rolesFix = "give citadel's user only clusterManager, clusterMonitor, backup and restore on admin and readWrite on the datasets' database: " +
-		`db.getSiblingDB("admin").revokeRolesFromUser("citadel", [ROLE]) then grantRolesToUser for what is missing`
+	broad  = []string{"readWriteAnyDatabase", "dbAdminAnyDatabase", "dbOwner", "hostManager"}
+	needed = []string{"clusterManager", "clusterMonitor", "backup", "restore", "readWrite", "read", "readAnyDatabase", "dbAdmin", "enableSharding"}
 )
+
+func rolesFix(user string) string {
+	return "give citadel's user only clusterManager, clusterMonitor, backup and restore on admin and readWrite on the datasets' database: " +
+		fmt.Sprintf(`db.getSiblingDB("admin").revokeRolesFromUser(%q, [ROLE]), then grantRolesToUser for what is missing`, user)
+}
 
 // roles judges the roles of citadel's own user on one set.
 func roles(f SetFacts) []Finding {
@@ -65,11 +68,11 @@ func roles(f SetFacts) []Finding {
 	var out []Finding
 	if len(high) > 0 {
 		out = append(out, Finding{Severity: High, Check: check, Target: target, Title: "citadel's user can grant itself any privilege: " + strings.Join(high, ", "),
-			Evidence: evidence, Fix: rolesFix})
+			Evidence: evidence, Fix: rolesFix(f.User)})
 	}
 	if len(medium) > 0 {
 		out = append(out, Finding{Severity: Medium, Check: check, Target: target, Title: "citadel's user can write or administer every database: " + strings.Join(medium, ", "),
-			Evidence: evidence, Fix: rolesFix})
+			Evidence: evidence, Fix: rolesFix(f.User)})
 	}
 	if len(other) > 0 {
 		out = append(out, Finding{Severity: Low, Check: check, Target: target, Title: "roles citadel's tasks do not use: " + strings.Join(other, ", "),

@@ -59,6 +59,11 @@ type StorageCheck struct {
 	Err     error
 }
 
+// storageTimeout bounds the reads of one storage, and its checks (which
+// may wait out a probe's few-second lock): an unreachable MinIO is a
+// finding, not a hung report.
+const storageTimeout = time.Minute
+
 // gatherJob reads the catalogs of one backup job.
 func gatherJob(ctx context.Context, env jobs.Env, b *config.Backup, now time.Time) JobFacts {
 	f := JobFacts{Job: b}
@@ -68,29 +73,38 @@ func gatherJob(ctx context.Context, env jobs.Env, b *config.Backup, now time.Tim
 		f.Recipients, f.RecipientsErr = len(text), err
 	}
 	for _, name := range append([]string{b.Storage}, b.CopyTo...) {
-		sf := StorageFacts{Name: name}
-		if sc := env.Config.Storage(name); sc != nil {
-			sf.Site = sc.Site
-		}
-		loc, err := jobs.Locate(env, jobs.LocateRequest{Storage: name, ReplicaSet: b.ReplicaSet})
-		if err == nil {
-			var res jobs.ListResult
-			res, err = jobs.List(ctx, loc, false)
-			sf.Backups, sf.Incomplete = res.Backups, res.Incomplete
-			slices.SortStableFunc(sf.Backups, func(a, b jobs.Summary) int { return a.End.Compare(b.End) })
-			if name == b.Storage && err == nil {
-				f.pitr(ctx, loc)
-			}
-		}
-		if err != nil {
-			sf.Err = fmt.Errorf("list the backups of %s in %s: %w", b.ReplicaSet, name, err)
-			if name == b.Storage {
-				f.SlicesErr, f.GapsErr = sf.Err, sf.Err
-			}
-		}
-		f.Storages = append(f.Storages, sf)
+		f.Storages = append(f.Storages, f.storage(ctx, env, name))
 	}
 	return f
+}
+
+// storage reads one storage's catalog of the job's set (and, for the
+// job's own storage, its PITR archive).
+func (f *JobFacts) storage(ctx context.Context, env jobs.Env, name string) StorageFacts {
+	ctx, cancel := context.WithTimeout(ctx, storageTimeout)
+	defer cancel()
+	b := f.Job
+	sf := StorageFacts{Name: name}
+	if sc := env.Config.Storage(name); sc != nil {
+		sf.Site = sc.Site
+	}
+	loc, err := jobs.Locate(env, jobs.LocateRequest{Storage: name, ReplicaSet: b.ReplicaSet})
+	if err == nil {
+		var res jobs.ListResult
+		res, err = jobs.List(ctx, loc, false)
+		sf.Backups, sf.Incomplete = res.Backups, res.Incomplete
+		slices.SortStableFunc(sf.Backups, func(a, b jobs.Summary) int { return a.End.Compare(b.End) })
+		if name == b.Storage && err == nil {
+			f.pitr(ctx, loc)
+		}
+	}
+	if err != nil {
+		sf.Err = fmt.Errorf("list the backups of %s in %s: %w", b.ReplicaSet, name, err)
+		if name == b.Storage {
+			f.SlicesErr, f.GapsErr = sf.Err, sf.Err
+		}
+	}
+	return sf
 }
 
 // pitr reads the slices and gap records of the job's own storage.
@@ -166,7 +180,9 @@ func backupStorages(cfg *config.Config) []*config.Storage {
 func checkStorages(ctx context.Context, cfg *config.Config) []StorageCheck {
 	var out []StorageCheck
 	for _, sc := range backupStorages(cfg) {
+		ctx, cancel := context.WithTimeout(ctx, storageTimeout)
 		res, err := backup.CheckStorage(ctx, sc)
+		cancel()
 		out = append(out, StorageCheck{Storage: sc, Result: res, Err: err})
 	}
 	return out
