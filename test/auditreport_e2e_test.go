@@ -11,6 +11,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/noscites/citadel/backup/layout"
+	"github.com/noscites/citadel/backup/storage/s3"
 )
 
 // auditFinding is one finding of audit-report -o json.
@@ -50,7 +51,8 @@ func auditReport(t *testing.T, w *bkWorld) (int, map[string]auditFinding) {
 // TestAuditReportE2E: on the two-site set with MinIO, after an encrypted
 // backup (copied to Paris) and a drill, audit-report's backup-age, copy,
 // encryption, drill and retention findings describe them (info, with the
-// backup and drill ids as evidence); the PITR archive is judged not
+// backup and drill ids as evidence), and the Paris bucket's object lock
+// is seen enforced (a locked probe refused deletion); the PITR archive is judged not
 // current until the archiver runs, then current; with the backup's
 // manifest gone, the missing backup is a critical finding (exit 3).
 func TestAuditReportE2E(t *testing.T) {
@@ -65,6 +67,7 @@ func TestAuditReportE2E(t *testing.T) {
 		encryption: fmt.Sprintf("    encryption: {recipients_file: %q, identity_file: %q}\n", recipients, identity),
 		drills: "drills:\n  - {name: weekly, backup: nightly, schedule: \"0 5 * * 0\", target: {replica_set: scratch}, max_rto: 10m, max_rpo: 1h}\n" +
 			fmt.Sprintf("audit:\n  path: %q\n", trail)})
+	auditLockParis(t, w)
 	src := w.set(t, "main")
 	bkInsert(t, src, "audit", "c", "a", 20)
 
@@ -86,10 +89,10 @@ func TestAuditReportE2E(t *testing.T) {
 	}
 	auditWant(t, got, map[string]string{"backup_age main (nightly)": "info", "backup_copy main (nightly) → minio-paris": "info",
 		"encryption main (nightly)": "info", "drill weekly": "info", "retention main (nightly)": "high",
-		"object_lock minio-lyon": "medium", "object_lock minio-paris": "medium", "roles main": "medium", "write_concern main": "low",
+		"object_lock minio-lyon": "medium", "object_lock minio-paris": "info", "roles main": "medium", "write_concern main": "low",
 		"audit_trail " + trail: "info"})
 	for key, want := range map[string]string{"backup_age main (nightly)": rep.Backup, "backup_copy main (nightly) → minio-paris": rep.Backup,
-		"encryption main (nightly)": "1 recipient", "drill weekly": rep.ID, "retention main (nightly)": "0 slice(s)", "audit_trail " + trail: "drill.run"} {
+		"encryption main (nightly)": "1 recipient", "drill weekly": rep.ID, "object_lock minio-paris": "refused deletion", "retention main (nightly)": "0 slice(s)", "audit_trail " + trail: "drill.run"} {
 		if !strings.Contains(got[key].Evidence, want) {
 			t.Errorf("%s: evidence %q lacks %q", key, got[key].Evidence, want)
 		}
@@ -118,6 +121,27 @@ func TestAuditReportE2E(t *testing.T) {
 	auditWant(t, got, map[string]string{"backup_age main (nightly)": "critical"})
 	if code != 3 || !strings.Contains(got["backup_age main (nightly)"].Title, "no complete backup in minio-lyon") {
 		t.Errorf("manifest deleted: exit %d, %+v", code, got["backup_age main (nightly)"])
+	}
+}
+
+// auditLockParis moves the Paris storage to a bucket created with object
+// lock, its objects locked for a day.
+func auditLockParis(t *testing.T, w *bkWorld) {
+	t.Helper()
+	st, err := s3.New(s3.Config{Endpoint: w.minio.Endpoint, Bucket: "backups-locked", Prefix: "citadel", AccessKey: w.minio.AccessKey, SecretKey: w.minio.SecretKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateBucket(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(w.cfg)
+	locked := strings.Replace(string(b), "bucket: backups-paris,", "bucket: backups-locked, object_lock_days: 1,", 1)
+	if err != nil || locked == string(b) {
+		t.Fatalf("no Paris bucket in the config: %v", err)
+	}
+	if err := os.WriteFile(w.cfg, []byte(locked), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
 
