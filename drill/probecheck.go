@@ -159,7 +159,7 @@ func scanSlice(docs *stream.DocReader, matches []Match, from, to manifest.Timest
 			return left, nil
 		}
 		for i, mt := range matches {
-			if out[i] == "" && mt.Touches(e.Op, e.NS) {
+			if out[i] == "" && mt.Touches(e.Op, e.NS, probes.O(e.Raw)) {
 				out[i] = fmt.Sprintf("the oplog replayed after the backup's end writes %s (op %s at %s), so the answers recorded at the backup's end no longer hold",
 					e.NS, e.Op, e.TS)
 				left--

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/noscites/citadel/backup/manifest"
@@ -62,10 +63,12 @@ func Find(m *manifest.Manifest) []Match {
 
 func system(db string) bool { return db == "admin" || db == "local" || db == "config" }
 
-// Touches reports whether an oplog entry may change the match's answers:
-// a write to one of its collections, or any command on its database (a
-// drop, a rename, applyOps: counted without looking inside).
-func (m Match) Touches(op, ns string) bool {
+// Touches reports whether an oplog entry (its op, ns and o) may change
+// the match's answers: a write to one of its collections, or a command
+// on its database that creates, drops, renames or alters one of them, or
+// drops the database. A command it cannot read the target of (applyOps,
+// a transaction's commit) counts as touching: unsure is not unchanged.
+func (m Match) Touches(op, ns string, o bson.Raw) bool {
 	db, coll, _ := strings.Cut(ns, ".")
 	if db != m.Database {
 		return false
@@ -74,9 +77,34 @@ func (m Match) Touches(op, ns string) bool {
 	case "n":
 		return false
 	case "c":
-		return true
+		return m.commandTouches(o)
 	}
 	return slices.Contains(m.Collections, coll)
+}
+
+func (m Match) commandTouches(o bson.Raw) bool {
+	elems, err := o.Elements()
+	if err != nil || len(elems) == 0 {
+		return true
+	}
+	ours := func(v bson.RawValue, full bool) bool {
+		s, ok := v.StringValueOK()
+		if !ok {
+			return true
+		}
+		if full {
+			db, c, _ := strings.Cut(s, ".")
+			return db == m.Database && slices.Contains(m.Collections, c)
+		}
+		return slices.Contains(m.Collections, s)
+	}
+	switch elems[0].Key() {
+	case "create", "drop", "collMod", "createIndexes", "dropIndexes", "deleteIndexes":
+		return ours(elems[0].Value(), false)
+	case "renameCollection":
+		return ours(elems[0].Value(), true) || ours(o.Lookup("to"), true)
+	}
+	return true
 }
 
 // Ask answers the dataset's probes, with their default arguments, over db

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/noscites/citadel/backup/manifest"
 	"github.com/noscites/citadel/ingest"
 )
@@ -29,23 +31,41 @@ func TestFind(t *testing.T) {
 
 func TestTouches(t *testing.T) {
 	mt := Match{Database: "citadel", Collections: []string{"listings"}}
+	cmd := func(d bson.D) bson.Raw {
+		b, err := bson.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
 	cases := []struct {
 		op, ns string
+		o      bson.Raw
 		want   bool
 	}{
-		{"i", "citadel.listings", true},
-		{"u", "citadel.listings", true},
-		{"d", "citadel.listings", true},
-		{"i", "citadel.other", false},
-		{"i", "other.listings", false},
-		{"c", "citadel.$cmd", true}, // drop, rename, applyOps: not looked into
-		{"c", "admin.$cmd", false},
-		{"n", "citadel.listings", false},
-		{"i", "citadelx.listings", false},
+		{"i", "citadel.listings", nil, true},
+		{"u", "citadel.listings", nil, true},
+		{"d", "citadel.listings", nil, true},
+		{"i", "citadel.other", nil, false},
+		{"i", "other.listings", nil, false},
+		{"i", "citadelx.listings", nil, false},
+		{"n", "citadel.listings", nil, false},
+		{"c", "admin.$cmd", cmd(bson.D{{Key: "drop", Value: "listings"}}), false},
+		{"c", "citadel.$cmd", cmd(bson.D{{Key: "create", Value: "notes"}}), false},
+		{"c", "citadel.$cmd", cmd(bson.D{{Key: "drop", Value: "listings"}}), true},
+		{"c", "citadel.$cmd", cmd(bson.D{{Key: "createIndexes", Value: "listings"}, {Key: "v", Value: 2}}), true},
+		{"c", "citadel.$cmd", cmd(bson.D{{Key: "dropIndexes", Value: "notes"}}), false},
+		{"c", "citadel.$cmd", cmd(bson.D{{Key: "renameCollection", Value: "citadel.listings"}, {Key: "to", Value: "citadel.old"}}), true},
+		{"c", "citadel.$cmd", cmd(bson.D{{Key: "renameCollection", Value: "citadel.tmp"}, {Key: "to", Value: "citadel.listings"}}), true},
+		{"c", "citadel.$cmd", cmd(bson.D{{Key: "renameCollection", Value: "citadel.tmp"}, {Key: "to", Value: "citadel.tmp2"}}), false},
+		{"c", "citadel.$cmd", cmd(bson.D{{Key: "dropDatabase", Value: 1}}), true},
+		{"c", "citadel.$cmd", cmd(bson.D{{Key: "applyOps", Value: bson.A{}}}), true}, // not looked into
+		{"c", "citadel.$cmd", nil, true},
+		{"c", "citadel.$cmd", cmd(bson.D{{Key: "drop", Value: 7}}), true},
 	}
 	for _, c := range cases {
-		if got := mt.Touches(c.op, c.ns); got != c.want {
-			t.Errorf("Touches(%s, %s) = %v, want %v", c.op, c.ns, got, c.want)
+		if got := mt.Touches(c.op, c.ns, c.o); got != c.want {
+			t.Errorf("Touches(%s, %s, %v) = %v, want %v", c.op, c.ns, c.o, got, c.want)
 		}
 	}
 }

@@ -62,21 +62,22 @@ func Record(ctx context.Context, client *mongo.Client, m *manifest.Manifest, log
 // match, the first entry that may have changed its answers ("" when none).
 func writtenAfter(ctx context.Context, client *mongo.Client, end manifest.Timestamp, matches []Match) ([]string, error) {
 	out := make([]string, len(matches))
-	opts := options.Find().SetProjection(bson.D{{Key: "ts", Value: 1}, {Key: "op", Value: 1}, {Key: "ns", Value: 1}, {Key: "wall", Value: 1}})
+	opts := options.Find().SetProjection(bson.D{{Key: "ts", Value: 1}, {Key: "op", Value: 1}, {Key: "ns", Value: 1}, {Key: "o", Value: 1}})
 	cur, err := oplog.Collection(client).Find(ctx, bson.D{{Key: "ts", Value: bson.D{{Key: "$gt", Value: end.BSON()}}}}, opts)
 	if err != nil {
 		return out, fmt.Errorf("read the oplog after %s: %w", end, err)
 	}
 	defer cur.Close(ctx)
-	for cur.Next(ctx) {
+	for left := len(matches); left > 0 && cur.Next(ctx); {
 		e, err := oplog.Parse(cur.Current)
 		if err != nil {
 			return out, err
 		}
 		for i, mt := range matches {
-			if out[i] == "" && mt.Touches(e.Op, e.NS) {
+			if out[i] == "" && mt.Touches(e.Op, e.NS, O(e.Raw)) {
 				out[i] = fmt.Sprintf("%s was written (op %s at %s) while the probes ran after the backup's end %s: the answers could not be tied to the backup's point",
 					e.NS, e.Op, e.TS, end)
+				left--
 			}
 		}
 	}
@@ -84,4 +85,10 @@ func writtenAfter(ctx context.Context, client *mongo.Client, end manifest.Timest
 		return out, fmt.Errorf("read the oplog after %s: %w", end, err)
 	}
 	return out, nil
+}
+
+// O is an oplog entry's o document (nil when absent).
+func O(raw bson.Raw) bson.Raw {
+	o, _ := raw.Lookup("o").DocumentOK()
+	return o
 }
