@@ -3,10 +3,13 @@ package coordinator
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/noscites/citadel/cluster/coordinator/api"
 	"github.com/noscites/citadel/cluster/coordinator/store"
+	"github.com/noscites/citadel/config"
 	"github.com/noscites/citadel/internal/audit"
 )
 
@@ -64,4 +67,30 @@ func toStore(r audit.Record) (store.AuditRecord, error) {
 		rec.Parameters = p
 	}
 	return rec, nil
+}
+
+// ConfiguredAuditSink is the CLI's way into the raft trail: each record is
+// sent to the first configured node that takes it (a follower forwards it
+// to the leader), each request bounded by timeout, so a command run while
+// the whole group is down waits at most timeout per node before the trail
+// reports the record as not written (the file still has it).
+func ConfiguredAuditSink(a Access, nodes []config.CoordinatorNode, timeout time.Duration) audit.Sink {
+	a.Timeout = timeout
+	return audit.Func(func(ctx context.Context, r audit.Record) error {
+		rec, err := toStore(r)
+		if err != nil {
+			return err
+		}
+		var errs []error
+		for _, n := range nodes {
+			c, err := a.Client(n.HTTPAddress)
+			if err == nil {
+				if err = c.AppendAudit(ctx, rec); err == nil {
+					return nil
+				}
+			}
+			errs = append(errs, fmt.Errorf("node %s (%s): %w", n.ID, n.HTTPAddress, err))
+		}
+		return fmt.Errorf("send audit record %s to the coordinator: %w", r.Action, errors.Join(errs...))
+	})
 }

@@ -32,7 +32,25 @@ func (e *env) auditTrail(cfg *config.Config) *audit.Trail {
 	if cfg != nil && cfg.Audit != nil && cfg.Audit.Path != "" {
 		sinks = append(sinks, &audit.FileSink{Path: cfg.Audit.Path})
 	}
+	if s := coordinatorAuditSink(cfg, log); s != nil {
+		sinks = append(sinks, s)
+	}
 	return audit.New(log, "", sinks...)
+}
+
+// coordinatorAuditSink sends the CLI's records to the raft trail when the
+// config lists coordinator nodes and this machine can read their token;
+// without the token the file and the log still have every record.
+func coordinatorAuditSink(cfg *config.Config, log *slog.Logger) audit.Sink {
+	if cfg == nil || cfg.Coordinator == nil || len(cfg.Coordinator.Nodes) == 0 {
+		return nil
+	}
+	a, err := coordinator.AccessFromConfig(cfg.Coordinator, "citadel")
+	if err != nil {
+		log.Info("audit records not sent to the coordinator", "err", err)
+		return nil
+	}
+	return coordinator.ConfiguredAuditSink(a, cfg.Coordinator.Nodes, 2*time.Second)
 }
 
 func auditCommand(e *env) *cli.Command {
