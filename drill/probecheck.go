@@ -64,7 +64,7 @@ func (r *run) checkProbes(ctx context.Context, res *restore.Report) error {
 				break
 			}
 			pc.Compared = len(rec.Answers)
-			reasons := probes.Compare(mt.Dataset.Name, db, rec.Answers, got)
+			reasons := probes.Compare(mt.Dataset.Name, db, rec.Answers, got, !r.manifest.Encrypted())
 			for _, a := range rec.Answers {
 				for _, why := range reasons {
 					if strings.HasPrefix(why, "probe "+mt.Dataset.Name+"/"+a.Name+" ") {

@@ -22,7 +22,7 @@ import (
 
 // TestDrillProbesRecordTiedToEnd: probes.Record, over a member whose
 // oplog after the backup's end holds no write to a dataset, records its
-// answers; after a write to the dataset's collection past that end (what a
+// answers (only their digests for an encrypted backup); after a write to the dataset's collection past that end (what a
 // write during the probe pass leaves in the oplog), the dataset's answers
 // are not recorded and Skipped names the write; a write elsewhere in the
 // database leaves them recorded.
@@ -48,10 +48,10 @@ func TestDrillProbesRecordTiedToEnd(t *testing.T) {
 		}
 		m.End = pos.Last
 	}
-	record := func(what string) manifest.DatasetProbes {
+	record := func(what string, digestsOnly bool) manifest.DatasetProbes {
 		t.Helper()
 		m.Probes = nil
-		probes.Record(context.Background(), c, m, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		probes.Record(context.Background(), c, m, digestsOnly, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if len(m.Probes) != 1 || m.Probes[0].Dataset != "airbnb" || m.Probes[0].Database != "data" {
 			t.Fatalf("%s: probes %+v", what, m.Probes)
 		}
@@ -60,19 +60,26 @@ func TestDrillProbesRecordTiedToEnd(t *testing.T) {
 	}
 
 	end()
-	if p := record("no write after the end"); p.Skipped != "" || len(p.Answers) == 0 {
+	p := record("no write after the end", false)
+	if p.Skipped != "" || len(p.Answers) == 0 {
 		t.Fatalf("answers not recorded: %+v", p)
+	}
+	// An encrypted backup's manifest (in clear) keeps the digests only.
+	for i, a := range record("encrypted backup", true).Answers {
+		if a.Rows != nil || a.SHA256 != p.Answers[i].SHA256 || p.Answers[i].Rows == nil {
+			t.Errorf("digest-only answer %s: rows %v, sha256 %s (clear: %s)", a.Name, a.Rows, a.SHA256, p.Answers[i].SHA256)
+		}
 	}
 	if _, err := db.Collection("notes").InsertOne(context.Background(), bson.D{{Key: "n", Value: 1}}); err != nil {
 		t.Fatal(err)
 	}
-	if p := record("a write to another collection"); p.Skipped != "" || len(p.Answers) == 0 {
+	if p := record("a write to another collection", false); p.Skipped != "" || len(p.Answers) == 0 {
 		t.Fatalf("a write outside the dataset skipped it: %+v", p)
 	}
 	if _, err := db.Collection("listings").InsertOne(context.Background(), bson.D{{Key: "city", Value: "paris"}}); err != nil {
 		t.Fatal(err)
 	}
-	if p := record("a write to the listings"); len(p.Answers) != 0 || !strings.Contains(p.Skipped, "data.listings was written") {
+	if p := record("a write to the listings", false); len(p.Answers) != 0 || !strings.Contains(p.Skipped, "data.listings was written") {
 		t.Fatalf("answers recorded after a write to the dataset past the end: %+v", p)
 	}
 }

@@ -49,7 +49,7 @@ func Backup(ctx context.Context, env Env, req BackupRequest) (*BackupResult, err
 	log := env.log().With("job", "backup", "backup", t.backup.Name)
 	m, err := snapshot.Run(ctx, client, snapshot.Options{Dest: t.dest, Source: src, Parallelism: t.backup.Parallelism,
 		IncludeSystem: req.IncludeSystem, Tool: env.Tool, Progress: env.Progress, ID: req.ID, Logger: log,
-		BeforeCommit: withProbes(t.backup, client, log, req.BeforeCommit)})
+		BeforeCommit: withProbes(t.backup, t.dest.Codec.Encrypted(), client, log, req.BeforeCommit)})
 	if err != nil {
 		return nil, err
 	}

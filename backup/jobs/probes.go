@@ -17,12 +17,14 @@ import (
 // commit (the caller's own BeforeCommit, the coordinator's fence) runs, last,
 // so the fence's deadline bounds only the manifest write. A backup job
 // with skip_probes records none.
-func withProbes(b *config.Backup, client *mongo.Client, log *slog.Logger, commit func(context.Context, *manifest.Manifest) (time.Time, error)) func(context.Context, *manifest.Manifest) (time.Time, error) {
+// An encrypted backup keeps only the answers' digests: the manifest is
+// written in clear.
+func withProbes(b *config.Backup, encrypted bool, client *mongo.Client, log *slog.Logger, commit func(context.Context, *manifest.Manifest) (time.Time, error)) func(context.Context, *manifest.Manifest) (time.Time, error) {
 	if b.SkipProbes {
 		return commit
 	}
 	return func(ctx context.Context, m *manifest.Manifest) (time.Time, error) {
-		probes.Record(ctx, client, m, log)
+		probes.Record(ctx, client, m, encrypted, log)
 		if commit == nil {
 			return time.Time{}, nil
 		}

@@ -83,11 +83,11 @@ func TestCompare(t *testing.T) {
 	want := []manifest.ProbeAnswer{answer(t, "by-city", []any{"paris", 18}), answer(t, "gone", []any{"x", 1})}
 	// A fresh answer with ints and one read back from JSON (float64) agree.
 	same := []manifest.ProbeAnswer{answer(t, "by-city", []any{"paris", 18.0}), answer(t, "gone", []any{"x", int64(1)})}
-	if r := Compare("airbnb", "citadel", want, same); len(r) != 0 {
+	if r := Compare("airbnb", "citadel", want, same, true); len(r) != 0 {
 		t.Fatalf("equal answers differ: %q", r)
 	}
 	changed := []manifest.ProbeAnswer{answer(t, "by-city", []any{"paris", 17})}
-	r := Compare("airbnb", "citadel", want, changed)
+	r := Compare("airbnb", "citadel", want, changed, true)
 	if len(r) != 2 || !strings.Contains(r[0], "probe airbnb/by-city over citadel: the answer changed: expected") ||
 		!strings.Contains(r[0], `["paris",18]`) || !strings.Contains(r[0], `["paris",17]`) || !strings.Contains(r[1], "airbnb/gone") {
 		t.Fatalf("reasons %q", r)
@@ -104,8 +104,13 @@ func TestRecordKeepsSmallTables(t *testing.T) {
 	if small.Rows == nil || big.Rows != nil || len(big.SHA256) != 64 {
 		t.Fatalf("small rows %v, big rows kept: %v", small.Rows, big.Rows != nil)
 	}
-	r := Compare("d", "db", []manifest.ProbeAnswer{big}, []manifest.ProbeAnswer{answer(t, "big", rows[:10]...)})
+	r := Compare("d", "db", []manifest.ProbeAnswer{big}, []manifest.ProbeAnswer{answer(t, "big", rows[:10]...)}, true)
 	if len(r) != 1 || !strings.Contains(r[0], "too large to keep") {
 		t.Fatalf("reasons %q", r)
+	}
+	// An encrypted backup's answers are not shown in the (clear) report.
+	r = Compare("d", "db", []manifest.ProbeAnswer{small}, []manifest.ProbeAnswer{answer(t, "small", []any{"lyon", 2})}, false)
+	if len(r) != 1 || strings.Contains(r[0], "paris") || strings.Contains(r[0], "lyon") || !strings.Contains(r[0], "backup is encrypted") {
+		t.Fatalf("reasons of an encrypted backup %q", r)
 	}
 }

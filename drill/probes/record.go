@@ -23,8 +23,10 @@ import (
 // read. If one did, the dataset's answers are not tied to the backup's
 // end and are not recorded: Skipped says so. A probe that fails skips its
 // dataset too. Record never fails the backup: what it could not record is
-// in Skipped and in the log.
-func Record(ctx context.Context, client *mongo.Client, m *manifest.Manifest, log *slog.Logger) {
+// in Skipped and in the log. With digestsOnly (an encrypted backup: the
+// manifest is not encrypted) only each answer's SHA-256 is kept, never its
+// table.
+func Record(ctx context.Context, client *mongo.Client, m *manifest.Manifest, digestsOnly bool, log *slog.Logger) {
 	matches := Find(m)
 	if len(matches) == 0 {
 		return
@@ -38,6 +40,11 @@ func Record(ctx context.Context, client *mongo.Client, m *manifest.Manifest, log
 		if err != nil {
 			recs[i].Skipped = "a probe failed: " + err.Error()
 			continue
+		}
+		if digestsOnly {
+			for j := range answers {
+				answers[j].Rows = nil
+			}
 		}
 		recs[i].Answers = answers
 	}
