@@ -14,6 +14,10 @@ func FuzzParseReport(f *testing.F) {
 		RTO: time.Second, Reasons: []string{"RTO 2s exceeds max_rto 1s by 1s"}, Dropped: []string{"app"}}
 	b, _ := json.Marshal(good)
 	f.Add(b)
+	good.Probes = []ProbeCheck{{Dataset: "airbnb", Database: "data", Compared: 10, Changed: []string{"room-types"}},
+		{Dataset: "dvf", Database: "data", NotCompared: "the oplog replayed after the backup's end writes data.dvf"}}
+	b, _ = json.Marshal(good)
+	f.Add(b)
 	f.Add([]byte(`{"format": 2}`))
 	f.Add([]byte(`{"format": 1, "rto_ns": "soon"}`))
 	f.Add([]byte(`[]`))
@@ -33,7 +37,7 @@ func FuzzParseReport(f *testing.F) {
 			t.Fatal(err)
 		}
 		again, err := parse(out, "again")
-		if err != nil || again.ID != r.ID || again.RTO != r.RTO || len(again.Reasons) != len(r.Reasons) {
+		if err != nil || again.ID != r.ID || again.RTO != r.RTO || len(again.Reasons) != len(r.Reasons) || len(again.Probes) != len(r.Probes) {
 			t.Fatalf("round trip: %+v %v", again, err)
 		}
 	})
