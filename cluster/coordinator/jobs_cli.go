@@ -18,7 +18,7 @@ import (
 // (a run already in progress) is api.ErrBusy wrapped in fault.ErrRefused.
 var (
 	// ErrNoJob: the group has no job of that name (or none for the
-	// backup or drill asked).
+	// backup or drill asked); also fault.ErrUsage (exit 2).
 	ErrNoJob = errors.New("no such job on the coordinator")
 	// ErrRunFailed: the run ended failed or skipped.
 	ErrRunFailed = errors.New("the run failed")
@@ -147,7 +147,7 @@ func noJob(name string, names []string) error {
 	if list == "" {
 		list = "none"
 	}
-	return fmt.Errorf("%w: %q (jobs: %s): citadel coordinator jobs lists them", ErrNoJob, name, list)
+	return fault.Wrap(fault.ErrUsage, fmt.Errorf("%w: %q (jobs: %s): citadel coordinator jobs lists them", ErrNoJob, name, list), "")
 }
 
 // History returns a job's runs, newest first (limit 0: the API's 100).
@@ -175,7 +175,7 @@ func (j *JobsClient) Trigger(ctx context.Context, name string) (store.Run, error
 		if _, jerr := j.Job(ctx, name); jerr != nil {
 			return store.Run{}, jerr
 		}
-		return store.Run{}, fmt.Errorf("%w: %q: %w", ErrNoJob, name, err)
+		return store.Run{}, fault.Wrap(fault.ErrUsage, fmt.Errorf("%w: %q: %w", ErrNoJob, name, err), "")
 	case errors.Is(err, api.ErrBusy) && errors.As(err, &ae) && ae.Run != nil:
 		r := ae.Run
 		return *r, fault.Wrap(fault.ErrRefused, err, fmt.Sprintf("job %s is already running (run %s on %s since %s): wait for it with citadel coordinator runs %s",

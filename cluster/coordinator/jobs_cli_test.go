@@ -62,7 +62,7 @@ func TestJobsCLIThroughFollower(t *testing.T) {
 	if !errors.Is(err, api.ErrBusy) || !errors.Is(err, fault.ErrRefused) || busy.ID != run.ID || !strings.Contains(err.Error(), run.ID) {
 		t.Fatalf("second trigger: %+v %v, want busy naming %s", busy, err, run.ID)
 	}
-	if _, err := jc.Trigger(ctx, "nope"); !errors.Is(err, ErrNoJob) || !strings.Contains(err.Error(), "drill-weekly, nightly") {
+	if _, err := jc.Trigger(ctx, "nope"); !errors.Is(err, ErrNoJob) || !errors.Is(err, fault.ErrUsage) || !strings.Contains(err.Error(), "drill-weekly, nightly") {
 		t.Fatalf("unknown job: %v", err)
 	}
 	if _, err := jc.Wait(ctx, run, WaitOptions{Timeout: 300 * time.Millisecond, Poll: 50 * time.Millisecond}); !errors.Is(err, ErrWaitTimeout) {

@@ -36,8 +36,8 @@ func (j *JobsClient) JobFor(ctx context.Context, kind, name string) (api.JobView
 	if kind == runner.KindDrill {
 		section = "drills"
 	}
-	return api.JobView{}, fmt.Errorf("%w: the coordinator (%s) runs no %s job for %s %q: give the %s entry %q a schedule in the config the citadel server nodes read and restart them (citadel coordinator jobs lists their jobs), or run it directly without --coordinator",
-		ErrNoJob, j.Node(), kind, kind, name, section, name)
+	return api.JobView{}, fault.Wrap(fault.ErrUsage, fmt.Errorf("%w: the coordinator (%s) runs no %s job for %s %q: give the %s entry %q a schedule in the config the citadel server nodes read and restart them (citadel coordinator jobs lists their jobs), or run it directly without --coordinator",
+		ErrNoJob, j.Node(), kind, kind, name, section, name), "")
 }
 
 // Outcome judges a finished run for the exit code: nil when it succeeded,

@@ -12,6 +12,8 @@ import (
 	"github.com/noscites/citadel/backup/manifest"
 	"github.com/noscites/citadel/backup/progress"
 	"github.com/noscites/citadel/backup/storage"
+	"github.com/noscites/citadel/cluster/coordinator"
+	"github.com/noscites/citadel/config"
 	"github.com/noscites/citadel/internal/fault"
 )
 
@@ -22,7 +24,8 @@ func backupCommand(e *env) *cli.Command {
 		Usage: "take, list, verify, copy and prune backups",
 		Subcommands: []*cli.Command{
 			{Name: "run", Usage: "take a snapshot backup now (then copy it to copy_to storages)", Action: e.backupRun,
-				Flags: []cli.Flag{flagRS, flagStorage, flagBackup, &cli.BoolFlag{Name: "include-system", Usage: "also back up config and admin system collections"}}},
+				Flags: []cli.Flag{flagRS, flagStorage, flagBackup, &cli.BoolFlag{Name: "include-system", Usage: "also back up config and admin system collections"},
+					flagThroughCoordinator}},
 			{Name: "list", Usage: "list complete backups (--all: and incomplete ones, with their size)", Action: e.backupList,
 				Flags: append(read, &cli.BoolFlag{Name: "all", Usage: "also list incomplete backups (interrupted runs: objects without a manifest, temporary files, empty directories)"})},
 			{Name: "show", Usage: "print a backup's manifest", ArgsUsage: "ID|latest", Action: e.backupShow, Flags: read},
@@ -46,6 +49,9 @@ func (e *env) backupRun(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if e.viaCoordinator(c, env.Config) {
+		return e.backupRunThroughCoordinator(c, env.Config)
+	}
 	env.Progress = progress.New()
 	stop := e.showProgress(c.Context, env.Progress, "backup")
 	res, err := jobs.Backup(c.Context, env, jobs.BackupRequest{Job: c.String("backup"), ReplicaSet: c.String("rs"),
@@ -60,13 +66,51 @@ func (e *env) backupRun(c *cli.Context) error {
 		}
 		return err // a failed copy: the backup above stands
 	}
+	e.printBackupRun(res)
+	return err
+}
+
+// backupRunThroughCoordinator triggers the coordinator's job of the
+// backup configuration asked and waits for it; the output is the direct
+// run's. The job takes the configuration's backup as the servers know it:
+// --include-system and another storage are not job parameters.
+func (e *env) backupRunThroughCoordinator(c *cli.Context, cfg *config.Config) error {
+	if c.Bool("include-system") {
+		return fault.Usage("backup run: --include-system is not a coordinator job parameter: run it directly, without --coordinator")
+	}
+	b, err := jobs.PickBackup(cfg, c.String("backup"), c.String("rs"), c.String("storage"))
+	if err != nil {
+		return err
+	}
+	if st := c.String("storage"); st != "" && st != b.Storage {
+		return fault.Usage(fmt.Sprintf("backup run: the coordinator's job of backup %s writes to %s, not %s: run it directly, without --coordinator", b.Name, b.Storage, st))
+	}
+	run, err := e.runThroughCoordinator(c, cfg, "backup", b.Name)
+	if err != nil {
+		return err
+	}
+	res, derr := coordinator.BackupResult(run)
+	err = errors.Join(coordinator.Outcome("backup", run), derr)
+	if res == nil {
+		return err
+	}
+	if e.json {
+		if perr := printJSON(e.stdout, res); perr != nil {
+			return perr
+		}
+		return err
+	}
+	e.printBackupRun(res)
+	return err
+}
+
+func (e *env) printBackupRun(res *jobs.BackupResult) {
 	b := res.Backup
 	fmt.Fprintf(e.stdout, "backup %s of %s complete in %s: %d collections, %d documents, %s stored, oplog %d entries up to %s\n",
 		b.ID, b.ReplicaSet, b.Storage, b.Collections, b.Documents, humanBytes(b.StoredBytes), b.Oplog, b.End.Format(time.RFC3339))
 	for _, cr := range res.Copies {
 		fmt.Fprintf(e.stdout, "copied to %s and verified (%d objects%s)\n", cr.To, cr.Objects, historyNote(cr.History))
 	}
-	return err
 }
 
 func (e *env) backupList(c *cli.Context) error {
