@@ -18,7 +18,17 @@ import (
 	"github.com/noscites/citadel/internal/fault"
 )
 
-var flagCoordinator = &cli.StringFlag{Name: "coordinator", Usage: "a coordinator node's API `URL` (default: the configured nodes)", EnvVars: []string{"CITADEL_COORDINATOR"}}
+// coordinatorFlag is --coordinator URL (CITADEL_COORDINATOR) of the
+// commands that read or drive the group. A new flag per command tree:
+// urfave/cli writes a flag's Value from its environment variable, so a
+// shared flag would carry one run's CITADEL_COORDINATOR into the next run
+// of the same process (tests, the sandbox).
+func coordinatorFlag() *cli.StringFlag {
+	return &cli.StringFlag{Name: "coordinator", Usage: "a coordinator node's API `URL` (default: the configured nodes)", EnvVars: []string{"CITADEL_COORDINATOR"}}
+}
+
+// flagCoordinator is audit list's; it is shared, so see coordinatorFlag.
+var flagCoordinator = coordinatorFlag()
 
 func coordinatorCommand(e *env) *cli.Command {
 	return &cli.Command{
@@ -26,15 +36,15 @@ func coordinatorCommand(e *env) *cli.Command {
 		Usage: "the coordinator group: status of every node, recovery after a site loss",
 		Subcommands: []*cli.Command{
 			{Name: "status", Usage: "role, term, last contact and applied index of every node", Action: e.coordinatorStatus,
-				Flags: []cli.Flag{flagCoordinator}},
+				Flags: []cli.Flag{coordinatorFlag()}},
 			{Name: "jobs", Usage: "the group's jobs: kind, schedule, next slot, last run", Action: e.coordinatorJobs,
-				Flags: []cli.Flag{flagCoordinator}},
+				Flags: []cli.Flag{coordinatorFlag()}},
 			{Name: "run", Usage: "run a job now through any node (followers forward) and wait for its end (exit 1 failed, 3 did not verify, 4 already running)",
-				ArgsUsage: "JOB", Action: e.coordinatorRun, Flags: []cli.Flag{flagCoordinator,
+				ArgsUsage: "JOB", Action: e.coordinatorRun, Flags: []cli.Flag{coordinatorFlag(),
 					&cli.BoolFlag{Name: "no-wait", Usage: "return once the run started"},
 					&cli.DurationFlag{Name: "timeout", Value: 12 * time.Hour, Usage: "stop waiting after `D` (exit 1; the run goes on)"}}},
 			{Name: "runs", Usage: "a job's runs, newest first", ArgsUsage: "JOB", Action: e.coordinatorRuns,
-				Flags: []cli.Flag{flagCoordinator, &cli.IntFlag{Name: "limit", Value: 20, Usage: "at most `N` runs"}}},
+				Flags: []cli.Flag{coordinatorFlag(), &cli.IntFlag{Name: "limit", Value: 20, Usage: "at most `N` runs"}}},
 			{Name: "recover", Usage: "rebuild the group from the survivors of a site loss (citadel server stopped on this node; run it on every survivor)",
 				Action: e.coordinatorRecover, Flags: []cli.Flag{flagNodeID, flagDataDir,
 					&cli.StringFlag{Name: "survivors", Usage: "comma-separated `IDS` of the surviving nodes (required), the same list on every survivor"}}},
@@ -325,15 +335,53 @@ func timeOrDash(t time.Time) string {
 	return t.Local().Format(time.RFC3339)
 }
 
-// flagThroughCoordinator is --coordinator on the commands that can run
+// throughCoordinatorFlag is --coordinator on the commands that can run
 // either directly or as the coordinator's job (backup run, drill run).
 // Disaster commands (restore, failover, verify, rejoin) never take it:
 // they must work with the coordinator gone.
-var flagThroughCoordinator = &cli.StringFlag{Name: "coordinator", EnvVars: []string{"CITADEL_COORDINATOR"},
-	Usage: "run it as the coordinator's job through the node at `URL` and wait for it (default: directly)"}
+func throughCoordinatorFlag() *cli.StringFlag {
+	return &cli.StringFlag{Name: "coordinator", EnvVars: []string{"CITADEL_COORDINATOR"},
+		Usage: "run it as the coordinator's job through the node at `URL` and wait for it (default: directly)"}
+}
 
 // viaCoordinator says whether a backup or drill run goes through the
 // coordinator: --coordinator URL or CITADEL_COORDINATOR.
 func (e *env) viaCoordinator(c *cli.Context, _ *config.Config) bool {
 	return c.String("coordinator") != ""
+}
+
+// drillRunThroughCoordinator triggers the coordinator's job of the drill
+// (name, or the configuration's only drill) and waits for it; the output
+// and exit code are the direct run's (3 when the drill did not pass).
+func (e *env) drillRunThroughCoordinator(c *cli.Context, cfg *config.Config, name string) error {
+	for _, f := range []string{"backup", "until", "from-storage", "identity"} {
+		if c.String(f) != "" {
+			return fault.Usage(fmt.Sprintf("drill run: --%s is not a coordinator job parameter: run the drill directly, without --coordinator", f))
+		}
+	}
+	if name == "" {
+		if len(cfg.Drills) != 1 {
+			return fault.Usage(fmt.Sprintf("drill run: name the drill to run through the coordinator (%s declares %d)", cfg.File, len(cfg.Drills)))
+		}
+		name = cfg.Drills[0].Name
+	} else if cfg.Drill(name) == nil {
+		return fault.Usage(fmt.Sprintf("drill run: no drill named %q in %s", name, cfg.File))
+	}
+	run, err := e.runThroughCoordinator(c, cfg, "drill", name)
+	if err != nil {
+		return err
+	}
+	rep, derr := coordinator.DrillReport(run)
+	err = errors.Join(coordinator.Outcome("drill", run), derr)
+	if rep == nil {
+		return err
+	}
+	if e.json {
+		if perr := printJSON(e.stdout, rep); perr != nil {
+			return perr
+		}
+		return err
+	}
+	e.printDrill(rep)
+	return err
 }
