@@ -33,7 +33,19 @@ type Coordinator struct {
 	RetryBackoff Duration `yaml:"retry_backoff"`
 	// History bounds what the raft log keeps.
 	History History `yaml:"history"`
+	// CLI is how `citadel backup run` and `citadel drill run` run with
+	// this file: CLIDirect (the default) on this machine, CLICoordinator
+	// as the coordinator's job through the first node that answers.
+	// Disaster commands (restore, failover, verify, rejoin) always run
+	// directly.
+	CLI string `yaml:"cli"`
 }
+
+// The values of coordinator.cli.
+const (
+	CLIDirect      = "direct"
+	CLICoordinator = "coordinator"
+)
 
 // Defaults of the coordinator section.
 const (
@@ -142,6 +154,10 @@ func (v *validator) coordinator() {
 	}
 	v.coordinatorTLS(co.TLS)
 	v.coordinatorTimings(co)
+	if co.CLI != "" && co.CLI != CLIDirect && co.CLI != CLICoordinator {
+		v.ps.at("coordinator.cli", "write direct (backup run and drill run work here) or coordinator (they run as the coordinator's jobs)",
+			"cli %q is neither direct nor coordinator", co.CLI)
+	}
 }
 
 // coordinatorTLS: the nodes authenticate each other, so TLS here is mutual

@@ -25,7 +25,7 @@ func backupCommand(e *env) *cli.Command {
 		Subcommands: []*cli.Command{
 			{Name: "run", Usage: "take a snapshot backup now (then copy it to copy_to storages)", Action: e.backupRun,
 				Flags: []cli.Flag{flagRS, flagStorage, flagBackup, &cli.BoolFlag{Name: "include-system", Usage: "also back up config and admin system collections"},
-					throughCoordinatorFlag()}},
+					throughCoordinatorFlag(), directFlag()}},
 			{Name: "list", Usage: "list complete backups (--all: and incomplete ones, with their size)", Action: e.backupList,
 				Flags: append(read, &cli.BoolFlag{Name: "all", Usage: "also list incomplete backups (interrupted runs: objects without a manifest, temporary files, empty directories)"})},
 			{Name: "show", Usage: "print a backup's manifest", ArgsUsage: "ID|latest", Action: e.backupShow, Flags: read},

@@ -344,10 +344,22 @@ func throughCoordinatorFlag() *cli.StringFlag {
 		Usage: "run it as the coordinator's job through the node at `URL` and wait for it (default: directly)"}
 }
 
+// directFlag makes a backup or drill run here whatever the rest says.
+func directFlag() *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "direct", Usage: "run it here, even with --coordinator, CITADEL_COORDINATOR or coordinator.cli: coordinator"}
+}
+
 // viaCoordinator says whether a backup or drill run goes through the
-// coordinator: --coordinator URL or CITADEL_COORDINATOR.
-func (e *env) viaCoordinator(c *cli.Context, _ *config.Config) bool {
-	return c.String("coordinator") != ""
+// coordinator: not with --direct; with --coordinator URL or
+// CITADEL_COORDINATOR, or the config's coordinator.cli: coordinator.
+func (e *env) viaCoordinator(c *cli.Context, cfg *config.Config) bool {
+	switch {
+	case c.Bool("direct"):
+		return false
+	case c.String("coordinator") != "":
+		return true
+	}
+	return cfg != nil && cfg.Coordinator != nil && cfg.Coordinator.CLI == config.CLICoordinator
 }
 
 // drillRunThroughCoordinator triggers the coordinator's job of the drill

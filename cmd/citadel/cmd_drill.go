@@ -30,7 +30,7 @@ func drillCommand(e *env) *cli.Command {
 					&cli.StringFlag{Name: "backup", Usage: "backup `ID` to restore, or latest (default; a named backup restores to its own end)"},
 					&cli.StringFlag{Name: "until", Usage: "restore to `TIME` (RFC 3339) through the PITR slices instead of the newest point"},
 					&cli.StringFlag{Name: "from-storage", Usage: "restore from the copy in configured storage `NAME` (cross-site drill; overrides the drill's from_storage)"},
-					flagIdentity, throughCoordinatorFlag(),
+					flagIdentity, throughCoordinatorFlag(), directFlag(),
 				}},
 			{Name: "switchover", Usage: "rehearse a switchover to the other site and back under w:majority probe writes (exit 3 if any acknowledged write is lost)",
 				Action: e.drillSwitchover, Flags: []cli.Flag{flagRS,

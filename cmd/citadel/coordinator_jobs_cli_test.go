@@ -91,9 +91,10 @@ func serve(t *testing.T, cfg string) {
 
 // TestCoordinatorJobsRunRuns: `coordinator jobs` lists the configured
 // backup's job; `coordinator run` triggers it and waits, a failed run
-// exits 1 with the job layer's error; `backup run` with --coordinator or
-// CITADEL_COORDINATOR runs that job instead of backing up directly;
-// `coordinator runs` shows the three runs; mistakes exit 2.
+// exits 1 with the job layer's error; `backup run` with --coordinator,
+// CITADEL_COORDINATOR or coordinator.cli: coordinator runs that job
+// instead of backing up directly (--direct: directly again);
+// `coordinator runs` shows the four runs; mistakes exit 2.
 func TestCoordinatorJobsRunRuns(t *testing.T) {
 	cfg, httpAddr := jobsConfig(t, t.TempDir())
 	serve(t, cfg)
@@ -116,13 +117,25 @@ func TestCoordinatorJobsRunRuns(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "of backup-nightly started on n1") || out != "" {
 		t.Errorf("backup run --coordinator: exit %d\n%s\n%s", code, out, errOut)
 	}
+	// The config says so: coordinator.cli: coordinator; --direct overrides it.
+	viaConfig := filepath.Join(t.TempDir(), "via.yaml")
+	b, _ := os.ReadFile(cfg)
+	if err := os.WriteFile(viaConfig, append(b, "  cli: coordinator\n"...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut = runCLI(t, "", "-c", viaConfig, "backup", "run"); code != 1 || !strings.Contains(errOut, "of backup-nightly started on n1") {
+		t.Errorf("backup run with coordinator.cli: coordinator: exit %d\n%s", code, errOut)
+	}
+	if code, _, errOut = runCLI(t, "", "-c", viaConfig, "backup", "run", "--direct"); code != 1 || strings.Contains(errOut, "started on") || !strings.Contains(errOut, "127.0.0.1:1") {
+		t.Errorf("backup run --direct: exit %d\n%s", code, errOut)
+	}
 	t.Setenv("CITADEL_COORDINATOR", httpAddr)
 	if code, _, errOut = runCLI(t, "", "-c", cfg, "backup", "run"); code != 1 || !strings.Contains(errOut, "of backup-nightly started on n1") {
 		t.Errorf("backup run with CITADEL_COORDINATOR: exit %d\n%s", code, errOut)
 	}
 	code, out, errOut = runCLI(t, "", "-c", cfg, "-o", "json", "coordinator", "runs", "backup-nightly", "--limit", "5")
 	var runs []store.Run
-	if code != 0 || json.Unmarshal([]byte(out), &runs) != nil || len(runs) != 3 {
+	if code != 0 || json.Unmarshal([]byte(out), &runs) != nil || len(runs) != 4 {
 		t.Fatalf("runs: exit %d\n%s\n%s", code, out, errOut)
 	}
 	for _, r := range runs {
