@@ -214,10 +214,10 @@ func (e *env) coordinatorRuns(c *cli.Context) error {
 	fmt.Fprintln(w, "RUN\tTRIGGER\tATTEMPT\tSTATE\tHOLDER\tSTART\tDURATION\tWHO\tERROR")
 	for _, r := range runs {
 		fmt.Fprintf(w, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Trigger, r.Attempt, r.State, cmp.Or(r.Holder, "-"),
-			r.Start.Local().Format(time.RFC3339), runDuration(r), cmp.Or(r.Who, "-"), cmp.Or(r.Error, r.Reason, "-"))
+			r.Start.Local().Format(time.RFC3339), runDuration(r), cmp.Or(r.Who, "-"), shorten(cmp.Or(r.Error, r.Reason, "-"), 100))
 	}
 	w.Flush()
-	fmt.Fprintf(e.stdout, "%d run(s), newest first, read from %s\n", len(runs), jc.Node())
+	fmt.Fprintf(e.stdout, "%d run(s), newest first, read from %s (-o json: the whole errors and results)\n", len(runs), jc.Node())
 	return nil
 }
 
@@ -396,4 +396,12 @@ func (e *env) drillRunThroughCoordinator(c *cli.Context, cfg *config.Config, nam
 	}
 	e.printDrill(rep)
 	return err
+}
+
+// shorten cuts s to at most n runes, marking the cut.
+func shorten(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }
