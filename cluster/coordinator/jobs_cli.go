@@ -213,10 +213,10 @@ func (j *JobsClient) Wait(ctx context.Context, run store.Run, o WaitOptions) (st
 	cur := run
 	var lastErr error
 	for {
-		runs, err := j.c.Runs(ctx, cur.Job, 50)
+		r, ok, err := j.find(ctx, cur)
 		if err == nil {
 			lastErr = nil
-			if r, ok := follow(runs, cur); ok {
+			if ok {
 				if (r.ID != cur.ID || r.State != cur.State) && o.OnChange != nil {
 					o.OnChange(r)
 				}
@@ -248,6 +248,22 @@ func (j *JobsClient) Wait(ctx context.Context, run store.Run, o WaitOptions) (st
 		case <-t.C:
 		}
 	}
+}
+
+// find reads cur's latest state (followed through takeovers) from the
+// job's newest runs: a few while it holds the lease (only a takeover or a
+// skipped slot comes after it), more when it is not among them.
+func (j *JobsClient) find(ctx context.Context, cur store.Run) (store.Run, bool, error) {
+	for _, n := range []int{10, 200} {
+		runs, err := j.c.Runs(ctx, cur.Job, n)
+		if err != nil {
+			return cur, false, err
+		}
+		if r, ok := follow(runs, cur); ok || len(runs) < n {
+			return r, ok, nil
+		}
+	}
+	return cur, false, nil
 }
 
 // follow finds cur in runs (newest first), following takeovers: an

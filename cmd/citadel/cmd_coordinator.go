@@ -243,7 +243,7 @@ func (e *env) coordinatorRun(c *cli.Context) error {
 		timeout = -1
 	}
 	run, err := e.triggerAndWait(c, jc, job.Name, timeout)
-	if err != nil && run.ID == "" || errors.Is(err, fault.ErrRefused) {
+	if (err != nil && run.ID == "") || errors.Is(err, fault.ErrRefused) {
 		return err
 	}
 	if e.json {
