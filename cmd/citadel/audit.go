@@ -59,7 +59,7 @@ func auditCommand(e *env) *cli.Command {
 		Usage: "the audit trail the coordinator keeps in its raft log",
 		Subcommands: []*cli.Command{
 			{Name: "list", Usage: "audit records, newest first, read through the coordinator's API", Action: e.auditList,
-				Flags: []cli.Flag{flagCoordinator,
+				Flags: []cli.Flag{coordinatorFlag(),
 					&cli.StringFlag{Name: "since", Usage: "only records after `TIME` (RFC 3339, or a duration ago such as 24h)"},
 					&cli.StringFlag{Name: "action", Usage: "only actions starting with `PREFIX` (backup, cluster.failover)"},
 					&cli.IntFlag{Name: "limit", Value: 100, Usage: "at most `N` records"}}},

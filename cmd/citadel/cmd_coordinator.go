@@ -27,9 +27,6 @@ func coordinatorFlag() *cli.StringFlag {
 	return &cli.StringFlag{Name: "coordinator", Usage: "a coordinator node's API `URL` (default: the configured nodes)", EnvVars: []string{"CITADEL_COORDINATOR"}}
 }
 
-// flagCoordinator is audit list's; it is shared, so see coordinatorFlag.
-var flagCoordinator = coordinatorFlag()
-
 func coordinatorCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "coordinator",

@@ -30,7 +30,7 @@ var exitMeanings = []struct {
 	{exitFailed, "the operation failed (the message says what and where)"},
 	{exitUsage, "usage error or invalid config"},
 	{exitVerify, "verification failed: a backup, drill or storage did not verify, an ingest's error rate or a quality figure passed its threshold, or the audit found a critical issue"},
-	{exitRefused, "refused by a safety check (lag too high, no confirmation, a primary still exists for failover --force)"},
+	{exitRefused, "refused by a safety check (lag too high, no confirmation, a primary still exists for failover --force, a job already running)"},
 	{exitInterrupted, "interrupted"},
 }
 
