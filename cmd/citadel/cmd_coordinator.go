@@ -131,6 +131,15 @@ func (e *env) coordinatorRecover(c *cli.Context) error {
 	return nil
 }
 
+// connectJobs loads the config and connects its jobs client.
+func (e *env) connectJobs(c *cli.Context) (*coordinator.JobsClient, error) {
+	cfg, err := e.loadConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	return e.jobsClient(c, cfg)
+}
+
 // jobsClient connects to the first coordinator node that answers:
 // --coordinator URL (CITADEL_COORDINATOR), else the configured nodes.
 func (e *env) jobsClient(c *cli.Context, cfg *config.Config) (*coordinator.JobsClient, error) {
@@ -145,11 +154,7 @@ func (e *env) coordinatorJobs(c *cli.Context) error {
 	if err := requireArgs(c, 0, 0, "[--coordinator URL]"); err != nil {
 		return err
 	}
-	cfg, err := e.loadConfig(c)
-	if err != nil {
-		return err
-	}
-	jc, err := e.jobsClient(c, cfg)
+	jc, err := e.connectJobs(c)
 	if err != nil {
 		return err
 	}
@@ -185,11 +190,7 @@ func (e *env) coordinatorRuns(c *cli.Context) error {
 	if c.Int("limit") <= 0 {
 		return fault.Usage("--limit wants a positive number of runs")
 	}
-	cfg, err := e.loadConfig(c)
-	if err != nil {
-		return err
-	}
-	jc, err := e.jobsClient(c, cfg)
+	jc, err := e.connectJobs(c)
 	if err != nil {
 		return err
 	}
@@ -223,11 +224,7 @@ func (e *env) coordinatorRun(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := e.loadConfig(c)
-	if err != nil {
-		return err
-	}
-	jc, err := e.jobsClient(c, cfg)
+	jc, err := e.connectJobs(c)
 	if err != nil {
 		return err
 	}
@@ -382,17 +379,7 @@ func (e *env) drillRunThroughCoordinator(c *cli.Context, cfg *config.Config, nam
 	}
 	rep, derr := coordinator.DrillReport(run)
 	err = errors.Join(coordinator.Outcome("drill", run), derr)
-	if rep == nil {
-		return err
-	}
-	if e.json {
-		if perr := printJSON(e.stdout, rep); perr != nil {
-			return perr
-		}
-		return err
-	}
-	e.printDrill(rep)
-	return err
+	return e.showDrill(rep, err)
 }
 
 // shorten cuts s to at most n runes, marking the cut.

@@ -68,17 +68,7 @@ func (e *env) drillRun(c *cli.Context) error {
 	rep, err := drill.Run(c.Context, env, drill.Request{Drill: name, Backup: c.String("backup"), Until: until,
 		FromStorage: c.String("from-storage"), Identity: c.String("identity")})
 	stop()
-	if rep == nil {
-		return err
-	}
-	if e.json {
-		if perr := printJSON(e.stdout, rep); perr != nil {
-			return perr
-		}
-		return err
-	}
-	e.printDrill(rep)
-	return err
+	return e.showDrill(rep, err)
 }
 
 func (e *env) drillList(c *cli.Context) error {
@@ -182,5 +172,22 @@ func (e *env) drillSwitchover(c *cli.Context) error {
 		}
 		fmt.Fprintln(e.stdout, line)
 	}
+	return err
+}
+
+// showDrill prints a drill's report (JSON or the summary lines) and
+// returns the drill's error, which sets the exit code; nothing is printed
+// when the drill made no report.
+func (e *env) showDrill(rep *drill.Report, err error) error {
+	if rep == nil {
+		return err
+	}
+	if e.json {
+		if perr := printJSON(e.stdout, rep); perr != nil {
+			return perr
+		}
+		return err
+	}
+	e.printDrill(rep)
 	return err
 }
