@@ -161,6 +161,15 @@ func TestOutcome(t *testing.T) {
 			t.Errorf("%s: %v (failed %t, verification %t wanted)", tc.name, err, tc.failed, tc.veri)
 		}
 	}
+	// The recorded category wins over reading the result (older records
+	// have none): a refused drill exits 4 as the direct run does.
+	refused := Outcome("drill", store.Run{State: store.RunFailed, Error: "drill target is a production set", Category: fault.CategoryRefused})
+	if !errors.Is(refused, ErrRunFailed) || !errors.Is(refused, fault.ErrRefused) || errors.Is(refused, fault.ErrVerification) {
+		t.Errorf("refused category: %v", refused)
+	}
+	if err := Outcome("backup", store.Run{State: store.RunFailed, Error: "x", Category: fault.CategoryVerification}); !errors.Is(err, fault.ErrVerification) {
+		t.Errorf("verification category: %v", err)
+	}
 	if err := Outcome("backup", store.Run{State: store.RunRunning}); err == nil || errors.Is(err, ErrRunFailed) {
 		t.Errorf("running run: %v", err)
 	}

@@ -57,6 +57,11 @@ func Outcome(kind string, r store.Run) error {
 		return fmt.Errorf("run %s of %s has not ended (%s)", r.ID, r.Job, r.State)
 	}
 	err := fmt.Errorf("%w: run %s of %s on %s: %s", ErrRunFailed, r.ID, r.Job, r.Holder, r.Error)
+	if r.Category != "" {
+		return fault.FromCategory(r.Category, err)
+	}
+	// A record of a version that kept no category: the verdict is read
+	// from the result.
 	if verificationFailed(kind, r) {
 		return fault.Wrap(fault.ErrVerification, err, "")
 	}

@@ -183,7 +183,10 @@ func TestDrillRunThroughCoordinator(t *testing.T) {
 	for _, tc := range []struct {
 		drill, target string
 		code          int
-	}{{"weekly", "", 1}, {"weekly", ferret, 0}, {"strict", ferret, 3}} {
+	}{{"weekly", "", 1}, {"weekly", ferret, 0}, {"strict", ferret, 3},
+		// A production member as target: refused, exit 4 both ways (the
+		// run record keeps the error's category).
+		{"weekly", "mongodb://127.0.0.1:1/?connectTimeoutMS=1000&serverSelectionTimeoutMS=1000", 4}} {
 		if tc.target != "" {
 			t.Setenv("CITADEL_TEST_DRILL_URI", tc.target) // the server reads it at each run
 		}

@@ -62,3 +62,38 @@ func (w *wrappedCause) Error() string {
 }
 
 func (w *wrappedCause) Unwrap() []error { return []error{w.category, w.cause} }
+
+// The categories by name, for records that outlive the error value (a
+// coordinator's run history): CategoryOf names err's category, "" for a
+// plain failure; FromCategory puts cause back in the named one.
+const (
+	CategoryUsage        = "usage"
+	CategoryVerification = "verification"
+	CategoryRefused      = "refused"
+)
+
+var categories = []struct {
+	name string
+	err  error
+}{{CategoryUsage, ErrUsage}, {CategoryVerification, ErrVerification}, {CategoryRefused, ErrRefused}}
+
+// CategoryOf is the name of err's category, "" when it has none.
+func CategoryOf(err error) string {
+	for _, c := range categories {
+		if errors.Is(err, c.err) {
+			return c.name
+		}
+	}
+	return ""
+}
+
+// FromCategory wraps cause in the category named (CategoryOf's names);
+// an unknown or empty name returns cause as it is.
+func FromCategory(name string, cause error) error {
+	for _, c := range categories {
+		if c.name == name {
+			return Wrap(c.err, cause, "")
+		}
+	}
+	return cause
+}

@@ -30,3 +30,32 @@ func TestWrapKeepsCategoryAndCause(t *testing.T) {
 		t.Error("Wrap of nil is not nil")
 	}
 }
+
+func TestCategoryRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+		is   error
+	}{
+		{Usage("bad flag"), CategoryUsage, ErrUsage},
+		{Verification("digest mismatch"), CategoryVerification, ErrVerification},
+		{Refused("production target"), CategoryRefused, ErrRefused},
+		{errors.New("disk full"), "", nil},
+		{nil, "", nil},
+	} {
+		got := CategoryOf(tc.err)
+		if got != tc.want {
+			t.Errorf("CategoryOf(%v) = %q, want %q", tc.err, got, tc.want)
+		}
+		if tc.err == nil {
+			continue
+		}
+		back := FromCategory(got, errors.New(tc.err.Error()))
+		if back.Error() != tc.err.Error() || (tc.is != nil && !errors.Is(back, tc.is)) || (tc.is == nil && CategoryOf(back) != "") {
+			t.Errorf("FromCategory(%q): %v, category %q", got, back, CategoryOf(back))
+		}
+	}
+	if err := FromCategory("bogus", errors.New("x")); CategoryOf(err) != "" {
+		t.Errorf("unknown name gave category %q", CategoryOf(err))
+	}
+}

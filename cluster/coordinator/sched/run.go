@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/noscites/citadel/cluster/coordinator/store"
+	"github.com/noscites/citadel/internal/fault"
 )
 
 // execute runs a slot, retrying a failure within the slot, and records each
@@ -41,6 +42,13 @@ func (s *Scheduler) execute(ctx context.Context, j JobSpec, sch *Schedule, run s
 		if run.Attempt >= maxAttempts || run.Trigger == store.TriggerManual {
 			return
 		}
+		if c := fault.CategoryOf(err); c != "" {
+			// A refusal, a verdict or a mistake in the job comes out the same
+			// on a second attempt: only plain failures (a member down, a
+			// storage unreachable) are retried.
+			s.opts.Log.Warn("no retry: the failure is "+c+", not transient", "job", j.Name)
+			return
+		}
 		if next := sch.Next(run.Slot); !next.IsZero() && !time.Now().Add(backoff).Before(next) {
 			s.opts.Log.Warn("no retry: the next slot is due first", "job", j.Name, "next", next)
 			return
@@ -61,7 +69,7 @@ func (s *Scheduler) execute(ctx context.Context, j JobSpec, sch *Schedule, run s
 func finishBody(job string, token uint64, result json.RawMessage, err error) store.FinishBody {
 	b := store.FinishBody{Job: job, Token: token, OK: err == nil, Result: result}
 	if err != nil {
-		b.Error = err.Error()
+		b.Error, b.Category = err.Error(), fault.CategoryOf(err)
 	}
 	return b
 }

@@ -94,6 +94,9 @@ type FinishBody struct {
 	OK     bool            `json:"ok"`
 	Result json.RawMessage `json:"result,omitempty"`
 	Error  string          `json:"error,omitempty"`
+	// Category is the error's exit category (fault.CategoryOf), so a CLI
+	// waiting on the run exits as the direct command would.
+	Category string `json:"category,omitempty"`
 }
 
 // SkipBody records a slot that did not run, and why.

@@ -225,7 +225,7 @@ func (s *state) finish(at time.Time, b FinishBody) *Result {
 	}
 	js := s.jobState(b.Job)
 	js.Current = 0
-	cur.End, cur.Heartbeat, cur.Result, cur.Error = at, at, b.Result, b.Error
+	cur.End, cur.Heartbeat, cur.Result, cur.Error, cur.Category = at, at, b.Result, b.Error, b.Category
 	if b.OK {
 		cur.State = RunSucceeded
 		js.LastSuccess, js.LastDuration, js.Failures = at, at.Sub(cur.Start), 0

@@ -61,6 +61,9 @@ type Run struct {
 	End      time.Time       `json:"end,omitempty"`
 	Result   json.RawMessage `json:"result,omitempty"`
 	Error    string          `json:"error,omitempty"`
+	// Category is Error's exit category (usage, verification, refused;
+	// "" for a plain failure and in records of older versions).
+	Category string `json:"category,omitempty"`
 	// Reason says why a run was skipped or abandoned.
 	Reason string `json:"reason,omitempty"`
 	// Replaces is the token of the abandoned run this one took over.
