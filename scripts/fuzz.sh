@@ -22,8 +22,12 @@ deadline_race() {
 status=0
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-for pkg in $(go list ./...); do
-  targets=$(go test -list '^Fuzz' "$pkg" 2>/dev/null | grep '^Fuzz' || true)
+# The targets are found in the sources (func FuzzX(f *testing.F) in a
+# tracked _test.go file): asking `go test -list` of every package linked
+# some 70 test binaries, a minute and a half before the first target ran.
+for dir in $(git ls-files --cached --others --exclude-standard '*_test.go' | xargs grep -l -E '^func Fuzz[A-Za-z0-9_]*\(' | xargs -n1 dirname | sort -u); do
+  pkg=./$dir
+  targets=$(cat "$dir"/*_test.go | sed -n -E 's/^func (Fuzz[A-Za-z0-9_]*)\(.*/\1/p' | sort -u)
   for target in $targets; do
     echo "fuzz: $pkg $target ($fuzztime)"
     if go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -fuzzminimizetime 5s "$pkg" >"$out" 2>&1; then
