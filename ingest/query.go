@@ -183,7 +183,7 @@ func Field(d bson.Raw, name string) any {
 func Scalar(v bson.RawValue) (any, bool) {
 	switch v.Type {
 	case bson.TypeString:
-		return v.StringValue(), true
+		return v.StringValueOK() // false for a malformed string, which StringValue panics on
 	case bson.TypeInt32:
 		return v.Int32(), true
 	case bson.TypeInt64:
