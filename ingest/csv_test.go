@@ -124,7 +124,9 @@ func FuzzCSVReader(f *testing.F) {
 			}
 			last = rec.Line
 			if noQuotes && err == nil && !strings.ContainsAny(rec.Raw, "\r") {
-				if got := strings.Join(rec.Fields, "|"); got != strings.TrimPrefix(rec.Raw, "\xef\xbb\xbf") {
+				// Raw is after the file's BOM was dropped; a BOM further on
+				// is data, in Raw and in the fields alike.
+				if got := strings.Join(rec.Fields, "|"); got != rec.Raw {
 					t.Fatalf("fields %q do not rebuild raw %q", rec.Fields, rec.Raw)
 				}
 			}
