@@ -8,6 +8,7 @@ import (
 
 	"github.com/noscites/citadel/backup/jobs"
 	"github.com/noscites/citadel/drill"
+	"github.com/noscites/citadel/internal/units"
 )
 
 // Summary is what the sandbox did and where everything runs.
@@ -90,7 +91,7 @@ func (sum *Summary) Print(out io.Writer) {
 	p("datasets loaded into main/%s: %s", Database, strings.Join(loads, ", "))
 	b := sum.Backup
 	p("backup   %s: %d collections, %d documents, %s stored in %s, copied to %s",
-		b.ID, b.Collections, b.Documents, humanBytes(b.StoredBytes), sum.BackupStorage, strings.Join(sum.CopiedTo, ", "))
+		b.ID, b.Collections, b.Documents, units.Bytes(b.StoredBytes), sum.BackupStorage, strings.Join(sum.CopiedTo, ", "))
 	if d := sum.Drill; d != nil {
 		verdict := "PASSED"
 		if !d.Passed {
@@ -122,17 +123,4 @@ func (sum *Summary) Print(out io.Writer) {
 	} else {
 		p("Ctrl-C stops the sandbox and removes %s (exit 0).", sum.Dir)
 	}
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/noscites/citadel/backup/jobs"
@@ -45,17 +43,4 @@ func (e *env) locate(c *cli.Context) (*jobs.Location, error) {
 		return nil, err
 	}
 	return jobs.Locate(env, jobs.LocateRequest{From: c.String("from"), Storage: c.String("storage"), Backup: c.String("backup"), ReplicaSet: c.String("rs")})
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/noscites/citadel/backup/jobs"
 	"github.com/noscites/citadel/backup/progress"
 	"github.com/noscites/citadel/internal/fault"
+	"github.com/noscites/citadel/internal/units"
 )
 
 // backupPrune applies each backup configuration's retention to its storage
@@ -50,10 +51,10 @@ func (e *env) printPrune(r catalog.PruneResult) {
 	}
 	fmt.Fprintf(e.stdout, "  oplog slices: %d kept, %s %d\n", r.Plan.KeptSlices, verb, len(r.Plan.DeleteSlices))
 	for _, l := range r.Leftovers {
-		fmt.Fprintf(e.stdout, "  %s leftover of an unfinished write: %s (%s, last written %s)\n", verb, l.Key, humanBytes(l.Size), l.Modified.Format(time.RFC3339))
+		fmt.Fprintf(e.stdout, "  %s leftover of an unfinished write: %s (%s, last written %s)\n", verb, l.Key, units.Bytes(l.Size), l.Modified.Format(time.RFC3339))
 	}
 	if !r.DryRun {
-		fmt.Fprintf(e.stdout, "  %d objects and %d leftovers of unfinished writes removed, %s freed\n", r.DeletedObjects, r.RemovedLeftovers, humanBytes(r.FreedBytes))
+		fmt.Fprintf(e.stdout, "  %d objects and %d leftovers of unfinished writes removed, %s freed\n", r.DeletedObjects, r.RemovedLeftovers, units.Bytes(r.FreedBytes))
 	}
 	for _, k := range r.Locked {
 		fmt.Fprintf(e.stdout, "  locked (object lock), left in place: %s\n", k)
@@ -86,7 +87,7 @@ func (e *env) backupCopy(c *cli.Context) error {
 		fmt.Fprintf(e.stdout, "backup %s already in %s and verified%s\n", res.ID, res.To, historyNote(res.History))
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "backup %s copied to %s and verified on arrival: %d objects, %s%s\n", res.ID, res.To, res.Objects, humanBytes(res.Bytes), historyNote(res.History))
+	fmt.Fprintf(e.stdout, "backup %s copied to %s and verified on arrival: %d objects, %s%s\n", res.ID, res.To, res.Objects, units.Bytes(res.Bytes), historyNote(res.History))
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/noscites/citadel/cluster/coordinator"
 	"github.com/noscites/citadel/config"
 	"github.com/noscites/citadel/internal/fault"
+	"github.com/noscites/citadel/internal/units"
 )
 
 func backupCommand(e *env) *cli.Command {
@@ -107,7 +108,7 @@ func (e *env) backupRunThroughCoordinator(c *cli.Context, cfg *config.Config) er
 func (e *env) printBackupRun(res *jobs.BackupResult) {
 	b := res.Backup
 	fmt.Fprintf(e.stdout, "backup %s of %s complete in %s: %d collections, %d documents, %s stored, oplog %d entries up to %s\n",
-		b.ID, b.ReplicaSet, b.Storage, b.Collections, b.Documents, humanBytes(b.StoredBytes), b.Oplog, b.End.Format(time.RFC3339))
+		b.ID, b.ReplicaSet, b.Storage, b.Collections, b.Documents, units.Bytes(b.StoredBytes), b.Oplog, b.End.Format(time.RFC3339))
 	for _, cr := range res.Copies {
 		fmt.Fprintf(e.stdout, "copied to %s and verified (%d objects%s)\n", cr.To, cr.Objects, historyNote(cr.History))
 	}
@@ -147,10 +148,10 @@ func (e *env) printList(out []jobs.Summary, all bool) {
 	fmt.Fprintln(w, head)
 	for _, s := range out {
 		if !s.Complete {
-			fmt.Fprintf(w, "%s\t%s\t-\t-\t-\t%s\t-\tincomplete, last written %s: %s\n", s.ID, s.ReplicaSet, humanBytes(s.StoredBytes), s.LastWritten.Format(time.RFC3339), s.Problem)
+			fmt.Fprintf(w, "%s\t%s\t-\t-\t-\t%s\t-\tincomplete, last written %s: %s\n", s.ID, s.ReplicaSet, units.Bytes(s.StoredBytes), s.LastWritten.Format(time.RFC3339), s.Problem)
 			continue
 		}
-		line := fmt.Sprintf("%s\t%s\t%s\t%d\t%d\t%s\t%v", s.ID, s.ReplicaSet, s.End.Format(time.RFC3339), s.Collections, s.Documents, humanBytes(s.StoredBytes), s.Encrypted)
+		line := fmt.Sprintf("%s\t%s\t%s\t%d\t%d\t%s\t%v", s.ID, s.ReplicaSet, s.End.Format(time.RFC3339), s.Collections, s.Documents, units.Bytes(s.StoredBytes), s.Encrypted)
 		if all {
 			line += "\tcomplete"
 		}
@@ -195,10 +196,10 @@ func (e *env) printManifest(m *manifest.Manifest, st storage.Storage) {
 		if col.Data != nil {
 			stored += col.Data.Size
 		}
-		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%s\n", col.Namespace(), col.Type, col.Documents, col.Indexes, humanBytes(stored))
+		fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%s\n", col.Namespace(), col.Type, col.Documents, col.Indexes, units.Bytes(stored))
 	}
 	w.Flush()
-	fmt.Fprintf(e.stdout, "oplog: %d entries, %s\n", m.Oplog.Entries, humanBytes(m.Oplog.Object.Size))
+	fmt.Fprintf(e.stdout, "oplog: %d entries, %s\n", m.Oplog.Entries, units.Bytes(m.Oplog.Object.Size))
 }
 
 func (e *env) backupVerify(c *cli.Context) error {
@@ -233,7 +234,7 @@ func (e *env) backupVerify(c *cli.Context) error {
 	if rep.ReadData {
 		what = fmt.Sprintf("every object and %d documents, %d oplog entries decoded", rep.Documents, rep.OplogEntries)
 	}
-	fmt.Fprintf(e.stdout, "backup %s verified: %d objects, %s (%s)\n", m.ID, rep.Objects, humanBytes(rep.StoredBytes), what)
+	fmt.Fprintf(e.stdout, "backup %s verified: %d objects, %s (%s)\n", m.ID, rep.Objects, units.Bytes(rep.StoredBytes), what)
 	return nil
 }
 

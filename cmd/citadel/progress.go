@@ -10,6 +10,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/noscites/citadel/internal/progress"
+	"github.com/noscites/citadel/internal/units"
 )
 
 // showProgress draws the one progress bar of every long command (backup,
@@ -75,6 +76,6 @@ func drawProgress(bar *progressbar.ProgressBar, s progress.Snapshot, what string
 	if s.DocumentsTotal > 0 {
 		bar.ChangeMax64(max(s.DocumentsTotal, s.Documents))
 	}
-	bar.Describe(fmt.Sprintf("%s %s %d/%d collections, %s", what, s.Phase, s.CollectionsDone, s.Collections, humanBytes(s.Bytes)))
+	bar.Describe(fmt.Sprintf("%s %s %d/%d collections, %s", what, s.Phase, s.CollectionsDone, s.Collections, units.Bytes(s.Bytes)))
 	_ = bar.Set64(s.Documents)
 }

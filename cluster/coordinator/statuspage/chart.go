@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/noscites/citadel/internal/units"
 )
 
 // Chart is the inline SVG of backups over time: one bar per backup at its
@@ -55,7 +57,7 @@ func chart(rows []BackupRow) Chart {
 		c.Bars = append(c.Bars, Bar{X: round(x), Y: round(chartPad + plot - h), W: barW, H: round(h), Copied: p.Copies > 0,
 			Title: fmt.Sprintf("%s %s · %s · %d copies", p.ReplicaSet, p.ID, p.Size, p.Copies)})
 	}
-	c.Top = humanBytes(top)
+	c.Top = units.Bytes(top)
 	c.From, c.To = first.UTC().Format(time.DateTime), last.UTC().Format(time.DateTime)
 	return c
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/noscites/citadel/cluster"
 	"github.com/noscites/citadel/cluster/coordinator/store"
+	"github.com/noscites/citadel/internal/units"
 )
 
 // Input is everything the page shows, gathered by the handler: the live
@@ -283,7 +284,7 @@ func backupRows(in Input) []BackupRow {
 			i = len(rows)
 			at[k] = i
 			rows = append(rows, BackupRow{ID: e.ID, ReplicaSet: e.ReplicaSet, Time: e.Time.UTC().Format("2006-01-02 15:04:05Z"),
-				Age: human(in.Now.Sub(e.Time)) + " ago", Bytes: e.Size, Size: humanBytes(e.Size), at: e.Time})
+				Age: human(in.Now.Sub(e.Time)) + " ago", Bytes: e.Size, Size: units.Bytes(e.Size), at: e.Time})
 		}
 		rows[i].Storages = append(rows[i].Storages, e.Storage)
 		rows[i].Copies = len(rows[i].Storages) - 1
@@ -321,18 +322,4 @@ func human(d time.Duration) string {
 	}
 	days := int(d.Hours()) / 24
 	return fmt.Sprintf("%dd%dh", days, int(d.Hours())-24*days)
-}
-
-// humanBytes prints a size in binary units.
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
 }
