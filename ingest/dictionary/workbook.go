@@ -2,14 +2,15 @@ package dictionary
 
 import (
 	"fmt"
+	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/noscites/citadel/internal/atomicfile"
 )
 
 // ListSheet is the name of the workbook's first sheet, which lists the
@@ -57,22 +58,7 @@ func Write(d *Dictionary, path string) error {
 }
 
 func saveAtomically(f *excelize.File, path string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".citadel-dictionary-*.xlsx")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	_, err = f.WriteTo(tmp)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(path, ".citadel-dictionary-*.xlsx", func(w io.Writer) error { _, err := f.WriteTo(w); return err })
 }
 
 // book writes cells with the workbook's styles.

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/noscites/citadel/internal/atomicfile"
 )
 
 // WriteText prints the findings for a terminal, most severe first.
@@ -39,22 +39,7 @@ func WriteText(out io.Writer, r *Report) error {
 // CSS, no script, no external resource) to path, through a temporary
 // file renamed into place.
 func WriteHTMLFile(r *Report, path string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".citadel-audit-*.html")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	err = page.Execute(tmp, r)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(path, ".citadel-audit-*.html", func(w io.Writer) error { return page.Execute(w, r) })
 }
 
 var page = template.Must(template.New("audit").Funcs(template.FuncMap{
