@@ -3,49 +3,21 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/noscites/citadel/cluster/coordinator"
 	"github.com/noscites/citadel/cluster/coordinator/api"
 	"github.com/noscites/citadel/cluster/coordinator/store"
-	"github.com/noscites/citadel/test/testbed"
 )
 
 // TestAuditListReadsTheRaftTrail: `citadel audit list` reads the records
 // appended to a one-node coordinator's raft log, newest first, filtered by
 // action prefix, time and count; a bad --since or --limit is a usage error.
 func TestAuditListReadsTheRaftTrail(t *testing.T) {
-	dir := t.TempDir()
-	httpAddr := testbed.FreeAddr(t)
-	cfg := filepath.Join(dir, "citadel.yaml")
-	yaml := fmt.Sprintf("sites:\n  - name: paris\ncoordinator:\n  data_dir: %s\n  token_env: CITADEL_TEST_COORD_TOKEN\n  nodes:\n    - {id: n1, site: paris, raft_address: %q, http_address: %q}\n",
-		filepath.Join(dir, "data"), testbed.FreeAddr(t), httpAddr)
-	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("CITADEL_TEST_COORD_TOKEN", "audit-test-token")
-	ctx, stop := context.WithCancel(context.Background())
-	served := make(chan int, 1)
-	go func() {
-		code, _, _ := runCLICtx(ctx, "-c", cfg, "server", "--node-id", "n1")
-		served <- code
-	}()
-	defer func() { stop(); <-served }()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		var gs coordinator.GroupStatus
-		code, out, _ := runCLI(t, "", "-c", cfg, "-o", "json", "coordinator", "status")
-		if code == 0 && json.Unmarshal([]byte(out), &gs) == nil && gs.Leader == "n1" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no leader within 30s: exit %d %s", code, out)
-		}
-	}
+	cfg, httpAddr := oneNodeConfig(t, "audit-test-token")
+	serve(t, cfg)
+	ctx := context.Background()
 	c, err := api.NewClient("http://"+httpAddr, "audit-test-token", api.ClientOptions{Who: "test"})
 	if err != nil {
 		t.Fatal(err)

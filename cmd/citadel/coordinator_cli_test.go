@@ -19,15 +19,7 @@ import (
 // status` shows it leading, and `coordinator recover` rewrites the stopped
 // node's configuration; mistakes are usage errors (exit 2).
 func TestCoordinatorServerStatusRecover(t *testing.T) {
-	dir := t.TempDir()
-	httpAddr := testbed.FreeAddr(t)
-	cfg := filepath.Join(dir, "citadel.yaml")
-	yaml := fmt.Sprintf("sites:\n  - name: paris\ncoordinator:\n  data_dir: %s\n  token_env: CITADEL_TEST_COORD_TOKEN\n  nodes:\n    - {id: n1, site: paris, raft_address: %q, http_address: %q}\n",
-		filepath.Join(dir, "data"), testbed.FreeAddr(t), httpAddr)
-	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("CITADEL_TEST_COORD_TOKEN", "cli-test-token")
+	cfg, _ := oneNodeConfig(t, "cli-test-token")
 
 	ctx, stop := context.WithCancel(context.Background())
 	served := make(chan int, 1)
@@ -80,4 +72,20 @@ func runCLICtx(ctx context.Context, args ...string) (int, string, string) {
 	var out, errb strings.Builder
 	code := run(ctx, append([]string{"citadel"}, args...), strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
+}
+
+// oneNodeConfig writes a config with one coordinator node n1 on free
+// loopback ports (its data in the config's directory), the token in
+// CITADEL_TEST_COORD_TOKEN.
+func oneNodeConfig(t *testing.T, token string) (cfg, httpAddr string) {
+	dir := t.TempDir()
+	httpAddr = testbed.FreeAddr(t)
+	cfg = filepath.Join(dir, "citadel.yaml")
+	yaml := fmt.Sprintf("sites:\n  - name: paris\ncoordinator:\n  data_dir: %s\n  token_env: CITADEL_TEST_COORD_TOKEN\n  nodes:\n    - {id: n1, site: paris, raft_address: %q, http_address: %q}\n",
+		filepath.Join(dir, "data"), testbed.FreeAddr(t), httpAddr)
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CITADEL_TEST_COORD_TOKEN", token)
+	return cfg, httpAddr
 }
