@@ -5,12 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/noscites/citadel/config"
+	"github.com/noscites/citadel/internal/loopback"
 	"github.com/noscites/citadel/internal/minioproc"
 	"github.com/noscites/citadel/internal/mongosim"
 )
@@ -160,14 +160,9 @@ func (w *world) close() {
 	}
 }
 
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("find a free loopback port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
+// freeAddr picks a member's or a service's address before it starts
+// (below the ephemeral range: see internal/loopback).
+func freeAddr() (string, error) { return loopback.Free() }
 
 func randomHex(n int) string {
 	b := make([]byte, n)

@@ -8,11 +8,12 @@ package testbed
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/noscites/citadel/internal/loopback"
 )
 
 // Unavailable reports a service that cannot start: fatal under CI=true,
@@ -29,15 +30,16 @@ func Unavailable(t testing.TB, service string, err error) {
 // InCI reports whether CI=true is set.
 func InCI() bool { return os.Getenv("CI") == "true" }
 
-// FreeAddr returns a loopback address with a port that was free a moment ago.
+// FreeAddr returns a loopback address with a port that was free a moment
+// ago, outside the kernel's ephemeral range so that no bind(":0") or
+// outgoing connection takes it before the service binds it.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := loopback.Free()
 	if err != nil {
-		t.Fatalf("find a free port: %v", err)
+		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addr
 }
 
 // RepoRoot returns the module root (the directory holding go.mod).
