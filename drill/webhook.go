@@ -10,12 +10,15 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/noscites/citadel/config"
+	"github.com/noscites/citadel/internal/mongoconn"
 )
 
 // notify POSTs the report of a failed drill, as JSON (the stored report),
-// to the drill's webhook, within its timeout. It never fails the drill:
+// to the drill's webhook, within its timeout, again after a transport
+// error or a 5xx/429 answer (webhookRetry). It never fails the drill:
 // a URL that cannot be read, a refused connection, a timeout or an answer
 // other than 2xx is logged, and the drill's outcome stays what it was.
 // The URL is a secret (it may carry a token): it is never logged, only its
@@ -43,12 +46,36 @@ func notify(ctx context.Context, log *slog.Logger, hc *http.Client, h *config.Dr
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.TimeoutOr())
 	defer cancel()
-	if err := post(ctx, hc, raw, body); err != nil {
-		log.Warn("the drill failed and its webhook call failed too: the report is in the storage all the same", "err", err)
+	tries := 0
+	err = webhookRetry.DoIf(ctx, retryablePost, func(int) error { tries++; return post(ctx, hc, raw, body) })
+	if err != nil {
+		log.Warn("the drill failed and its webhook call failed too: the report is in the storage all the same", "err", err, "attempts", tries)
 		return
 	}
-	log.Info("drill failure reported to the webhook")
+	log.Info("drill failure reported to the webhook", "attempts", tries)
 }
+
+// webhookRetry is the one retry policy (mongoconn.Retry) sized for a
+// notification: three attempts, pauses up to 500 ms then 1 s, all within
+// the webhook's timeout. A receiver that got the report but whose answer
+// was lost gets it again: the report's id tells the copies apart.
+var webhookRetry = mongoconn.Retry{Attempts: 3, Base: 500 * time.Millisecond, Max: time.Second}
+
+// errBusy marks an answer worth another attempt: 5xx or 429.
+var errBusy = errors.New("a failure on its side")
+
+// retryablePost: a transport error (refused, reset) or a busy answer; not
+// a 4xx (the receiver refused this report: sending it again changes
+// nothing) nor the timeout (ctx is spent).
+func retryablePost(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return false
+	}
+	return errors.Is(err, errBusy) || !errors.Is(err, errRefusedAnswer)
+}
+
+// errRefusedAnswer marks any other non-2xx answer.
+var errRefusedAnswer = errors.New("it refused the report, not sent again")
 
 // post sends body and wants a 2xx answer; errors never hold the URL.
 func post(ctx context.Context, hc *http.Client, to string, body []byte) error {
@@ -67,8 +94,12 @@ func post(ctx context.Context, hc *http.Client, to string, body []byte) error {
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("post the report: the webhook answered %s", resp.Status)
+	switch {
+	case resp.StatusCode/100 == 2:
+		return nil
+	case resp.StatusCode/100 == 5 || resp.StatusCode == http.StatusTooManyRequests:
+		return fmt.Errorf("post the report: the webhook answered %s: %w", resp.Status, errBusy)
+	default:
+		return fmt.Errorf("post the report: the webhook answered %s: %w", resp.Status, errRefusedAnswer)
 	}
-	return nil
 }

@@ -41,7 +41,8 @@ var transientCodes = [...]int{91, 189, 10107, 11600, 11602, 13435, 13436}
 // Retry is the one retry policy of every MongoDB operation citadel repeats
 // after a transient failure (dumping a collection, tailing the oplog,
 // inserting a restore batch, a loader's batch): exponential backoff with
-// full jitter, bounded in attempts.
+// full jitter, bounded in attempts. The drill webhook's POST uses it too,
+// with its own test of what is worth retrying (DoIf).
 type Retry struct {
 	Attempts int           // total attempts, the first included
 	Base     time.Duration // the first pause's upper bound
