@@ -148,6 +148,12 @@ func scanSet(ctx context.Context, st storage.Storage, rs string) ([]Entry, []sto
 		e.LeftoverBytes += l.Size
 		e.Newest = later(e.Newest, l.Modified)
 	}
+	return loadManifests(ctx, st, rs, ids, byID), stray, nil
+}
+
+// loadManifests orders the entries by id and reads each complete one's
+// manifest; one that cannot be read makes its entry incomplete, with why.
+func loadManifests(ctx context.Context, st storage.Storage, rs string, ids []string, byID map[string]*Entry) []Entry {
 	slices.Sort(ids)
 	out := make([]Entry, 0, len(ids))
 	for _, id := range ids {
@@ -162,7 +168,7 @@ func scanSet(ctx context.Context, st storage.Storage, rs string) ([]Entry, []sto
 		}
 		out = append(out, *e)
 	}
-	return out, stray, nil
+	return out
 }
 
 func later(a, b time.Time) time.Time {

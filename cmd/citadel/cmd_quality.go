@@ -28,19 +28,27 @@ func qualityCommand(e *env) *cli.Command {
 	}
 }
 
+// qualityFormat is the report's format: table, json (-o json) or html.
+func (e *env) qualityFormat(c *cli.Context) (string, error) {
+	switch {
+	case c.Bool("html") && e.json:
+		return "", fault.Usage("quality: --html and -o json: choose one")
+	case c.Bool("html"):
+		return "html", nil
+	case e.json:
+		return "json", nil
+	}
+	return "table", nil
+}
+
 func (e *env) quality(c *cli.Context) error {
 	pos, err := positional(c, 1, 1, "DATASET")
 	if err != nil {
 		return err
 	}
-	format := "table"
-	switch {
-	case c.Bool("html") && e.json:
-		return fault.Usage("quality: --html and -o json: choose one")
-	case c.Bool("html"):
-		format = "html"
-	case e.json:
-		format = "json"
+	format, err := e.qualityFormat(c)
+	if err != nil {
+		return err
 	}
 	ds, err := catalog.Find(pos[0])
 	if err != nil {
