@@ -145,7 +145,7 @@ func Policy(b *config.Backup) (retention.Policy, error) {
 		return retention.Policy{}, fmt.Errorf("backup %s: time zone: %w", b.Name, err)
 	}
 	return retention.Policy{Daily: b.Retention.Daily, Weekly: b.Retention.Weekly, Monthly: b.Retention.Monthly,
-		PITRWindow: b.PITR.Window.D(), Location: loc}, nil
+		DrillReports: b.Retention.DrillReports, PITRWindow: b.PITR.Window.D(), Location: loc}, nil
 }
 
 // Destination is where a backup configuration writes into a storage: the

@@ -214,11 +214,13 @@ type Encryption struct {
 	IdentityFile   string `yaml:"identity_file"`
 }
 
-// Retention says how many backups to keep per period.
+// Retention says how many backups to keep per period, and how many drill
+// reports (the newest; zero keeps them all).
 type Retention struct {
-	Daily   int `yaml:"daily"`
-	Weekly  int `yaml:"weekly"`
-	Monthly int `yaml:"monthly"`
+	Daily        int `yaml:"daily"`
+	Weekly       int `yaml:"weekly"`
+	Monthly      int `yaml:"monthly"`
+	DrillReports int `yaml:"drill_reports"`
 }
 
 // PITR configures continuous oplog archiving.

@@ -162,6 +162,9 @@ func (v *validator) backupOptions(p string, b *Backup) {
 	} else if r.Daily+r.Weekly+r.Monthly == 0 {
 		v.ps.warnAt(p+".retention", "set daily/weekly/monthly counts so prune can reclaim space", "no retention: every backup is kept")
 	}
+	if r.DrillReports < 0 {
+		v.ps.at(p+".retention.drill_reports", "give how many drill reports to keep (0 keeps them all)", "drill_reports %d is negative", r.DrillReports)
+	}
 	if s := b.PITR.Slice.D(); s != 0 && (s < 10*time.Second || s > time.Hour) {
 		v.ps.at(p+".pitr.slice", "keep it between 10s and 1h (the RPO is about one slice)", "slice %v out of range", s)
 	}

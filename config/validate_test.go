@@ -46,6 +46,8 @@ func TestValidationRules(t *testing.T) {
 		{"relative fs path", "/var/backups", "backups", `relative path "backups"`},
 		{"no backend", "filesystem: {path: /var/backups}", "site: paris", "has no backend"},
 		{"type error", "retention: {daily: 7}", "retention: {daily: seven}", `expected a whole number, found "seven"`},
+		{"negative drill reports", "retention: {daily: 7}", "retention: {daily: 7, drill_reports: -1}", "drill_reports -1 is negative"},
+		{"drill reports kept", "retention: {daily: 7}", "retention: {daily: 7, drill_reports: 30}", ""},
 		{"bool error", "site: lyon, priority: 0.5}", "site: lyon, priority: 0, votes: 0, hidden: yes please}", "expected true or false"},
 		{"pitr slice", "retention:", "pitr: {enabled: true, slice: 1s}, retention:", "slice 1s out of range"},
 		{"pitr window without pitr", "retention:", "pitr: {window: 168h}, retention:", "a PITR window without PITR archiving"},

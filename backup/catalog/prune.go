@@ -83,6 +83,10 @@ type PruneResult struct {
 	DeletedObjects int            `json:"deleted_objects"`
 	FreedBytes     int64          `json:"freed_bytes"`
 	Locked         []string       `json:"locked"`
+	// DrillReports are the drill reports removed under <rs>/drills/ (with
+	// DryRun, those that would be), oldest last: all but the newest
+	// Policy.DrillReports.
+	DrillReports []string `json:"drill_reports"`
 	// RemovedLeftovers counts the temporary files, empty directories and
 	// incomplete uploads removed (their bytes are in FreedBytes).
 	RemovedLeftovers int `json:"removed_leftovers"`
@@ -99,7 +103,8 @@ type PruneResult struct {
 // files, empty directories, incomplete uploads. Leftovers elsewhere under
 // the set go once older than the policy's IncompleteAge.
 func Prune(ctx context.Context, st storage.Storage, rs string, opts PruneOptions) (PruneResult, error) {
-	res := PruneResult{ReplicaSet: rs, Storage: st.String(), DryRun: opts.DryRun, Locked: []string{}, Leftovers: []storage.Leftover{}}
+	res := PruneResult{ReplicaSet: rs, Storage: st.String(), DryRun: opts.DryRun, Locked: []string{}, Leftovers: []storage.Leftover{},
+		DrillReports: []string{}}
 	entries, stray, err := scanSet(ctx, st, rs)
 	if err != nil {
 		return res, err
@@ -119,8 +124,8 @@ func Prune(ctx context.Context, st storage.Storage, rs string, opts PruneOptions
 		byID[e.ID] = e
 	}
 	res.Leftovers = oldLeftovers(now, opts.Policy.IncompleteAge(), plan, entries, stray)
-	if opts.DryRun {
-		return res, nil
+	if err := res.pruneReports(ctx, st, rs, now, opts); err != nil || opts.DryRun {
+		return res, err
 	}
 	for _, id := range plan.Delete() {
 		e := byID[id]

@@ -40,6 +40,9 @@ type Policy struct {
 	PITRWindow time.Duration
 	// Location sets day, week and month boundaries (nil is UTC).
 	Location *time.Location
+	// DrillReports is how many drill reports to keep per replica set in
+	// each storage, the newest; zero keeps them all.
+	DrillReports int
 	// IncompleteAfter is the age after which a backup without manifest is
 	// taken for the remains of a killed run (default 24 h).
 	IncompleteAfter time.Duration

@@ -50,6 +50,9 @@ func (e *env) printPrune(r catalog.PruneResult) {
 		fmt.Fprintf(e.stdout, "  %s %s  %v\n", mark, d.ID, d.Reasons)
 	}
 	fmt.Fprintf(e.stdout, "  oplog slices: %d kept, %s %d\n", r.Plan.KeptSlices, verb, len(r.Plan.DeleteSlices))
+	for _, k := range r.DrillReports {
+		fmt.Fprintf(e.stdout, "  %s drill report %s (beyond retention.drill_reports)\n", verb, k)
+	}
 	for _, l := range r.Leftovers {
 		fmt.Fprintf(e.stdout, "  %s leftover of an unfinished write: %s (%s, last written %s)\n", verb, l.Key, units.Bytes(l.Size), l.Modified.Format(time.RFC3339))
 	}
