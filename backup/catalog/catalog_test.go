@@ -277,8 +277,16 @@ func (h *heldReader) Read(p []byte) (int, error) {
 // may still run, then removes everything under it; an incomplete backup
 // under object lock stays whole.
 func TestPruneRemovesLeftovers(t *testing.T) {
+	for name, open := range bothBackends(t) {
+		t.Run(name, func(t *testing.T) { testPruneLeftovers(t, open(t)) })
+	}
+}
+
+// bothBackends opens an empty storage of each kind for a subtest: a
+// directory, and a bucket with object lock on one real MinIO server.
+func bothBackends(t *testing.T) map[string]func(t *testing.T) storage.Storage {
 	srv := testbed.StartMinIOT(t)
-	backends := map[string]func(t *testing.T) storage.Storage{
+	return map[string]func(t *testing.T) storage.Storage{
 		"filesystem": func(t *testing.T) storage.Storage { st, _ := newFS(t); return st },
 		"minio": func(t *testing.T) storage.Storage {
 			st, err := s3.New(s3.Config{Endpoint: srv.Endpoint, Bucket: strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")),
@@ -291,9 +299,6 @@ func TestPruneRemovesLeftovers(t *testing.T) {
 			}
 			return st
 		},
-	}
-	for name, open := range backends {
-		t.Run(name, func(t *testing.T) { testPruneLeftovers(t, open(t)) })
 	}
 }
 

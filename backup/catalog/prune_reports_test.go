@@ -2,16 +2,13 @@ package catalog_test
 
 import (
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/noscites/citadel/backup/catalog"
 	"github.com/noscites/citadel/backup/retention"
 	"github.com/noscites/citadel/backup/storage"
-	"github.com/noscites/citadel/backup/storage/s3"
 	"github.com/noscites/citadel/backup/stream"
-	"github.com/noscites/citadel/test/testbed"
 )
 
 // TestPruneDrillReports: on both backends, retention.drill_reports keeps
@@ -19,22 +16,7 @@ import (
 // lists them), leaves what is not a report and every backup alone, and
 // on an object-locked bucket keeps a locked report.
 func TestPruneDrillReports(t *testing.T) {
-	srv := testbed.StartMinIOT(t)
-	backends := map[string]func(t *testing.T) storage.Storage{
-		"filesystem": func(t *testing.T) storage.Storage { st, _ := newFS(t); return st },
-		"minio": func(t *testing.T) storage.Storage {
-			st, err := s3.New(s3.Config{Endpoint: srv.Endpoint, Bucket: strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")),
-				AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, PartSize: 5 << 20})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := st.CreateBucket(ctx, true); err != nil {
-				t.Fatal(err)
-			}
-			return st
-		},
-	}
-	for name, open := range backends {
+	for name, open := range bothBackends(t) {
 		t.Run(name, func(t *testing.T) { testPruneDrillReports(t, open(t)) })
 	}
 }
