@@ -61,21 +61,22 @@ func notify(ctx context.Context, log *slog.Logger, hc *http.Client, h *config.Dr
 // was lost gets it again: the report's id tells the copies apart.
 var webhookRetry = mongoconn.Retry{Attempts: 3, Base: 500 * time.Millisecond, Max: time.Second}
 
-// errBusy marks an answer worth another attempt: 5xx or 429.
-var errBusy = errors.New("a failure on its side")
+// errBusy marks an answer worth another attempt (5xx, 429);
+// errRefusedAnswer any other non-2xx answer.
+var (
+	errBusy          = errors.New("a failure on its side")
+	errRefusedAnswer = errors.New("it refused the report, not sent again")
+)
 
 // retryablePost: a transport error (refused, reset) or a busy answer; not
-// a 4xx (the receiver refused this report: sending it again changes
+// another 4xx (the receiver refused this report: sending it again changes
 // nothing) nor the timeout (ctx is spent).
 func retryablePost(err error) bool {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return false
 	}
-	return errors.Is(err, errBusy) || !errors.Is(err, errRefusedAnswer)
+	return !errors.Is(err, errRefusedAnswer)
 }
-
-// errRefusedAnswer marks any other non-2xx answer.
-var errRefusedAnswer = errors.New("it refused the report, not sent again")
 
 // post sends body and wants a 2xx answer; errors never hold the URL.
 func post(ctx context.Context, hc *http.Client, to string, body []byte) error {

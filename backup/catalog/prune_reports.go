@@ -13,38 +13,27 @@ import (
 
 // pruneReports applies Policy.DrillReports to the drill reports under
 // <rs>/drills/: res.DrillReports lists those removed (with DryRun, those
-// that would be). A locked report is left and listed in res.Locked.
+// that would be). A report under object lock is kept; one the storage
+// still refuses to delete is listed in res.Locked.
 func (res *PruneResult) pruneReports(ctx context.Context, st storage.Storage, rs string, now time.Time, opts PruneOptions) error {
-	if opts.Policy.DrillReports <= 0 {
+	keep := opts.Policy.DrillReports
+	if keep <= 0 {
 		return nil
 	}
-	prefix := layout.DrillsPrefix(rs)
-	var reports []retention.Report
-	sizes := map[string]storage.Info{}
-	for info, err := range st.List(ctx, prefix) {
-		if err != nil {
-			return fmt.Errorf("list the drill reports: %w", err)
-		}
-		id, ok := strings.CutSuffix(strings.TrimPrefix(info.Key, prefix), ".json")
-		if !ok || id == "" || strings.Contains(id, "/") {
-			continue // not a report: left alone
-		}
-		r := retention.Report{Key: info.Key, ID: id}
-		if st.Capabilities().ObjectLock {
-			if full, err := st.Stat(ctx, info.Key); err == nil {
-				r.Locked = full.RetainUntil
-			}
-		}
-		reports = append(reports, r)
-		sizes[info.Key] = info
+	reports, infos, err := listReports(ctx, st, rs)
+	if err != nil {
+		return err
 	}
-	for _, key := range retention.Reports(now, reports, opts.Policy.DrillReports) {
+	if st.Capabilities().ObjectLock {
+		lockDates(ctx, st, reports, retention.Reports(now, reports, keep))
+	}
+	for _, key := range retention.Reports(now, reports, keep) {
 		if opts.DryRun {
 			res.DrillReports = append(res.DrillReports, key)
 			continue
 		}
 		locked := len(res.Locked)
-		if err := res.remove(ctx, st, key, []storage.Info{sizes[key]}); err != nil {
+		if err := res.remove(ctx, st, key, []storage.Info{infos[key]}); err != nil {
 			return fmt.Errorf("prune drill report %s: %w", key, err)
 		}
 		if len(res.Locked) == locked {
@@ -52,4 +41,40 @@ func (res *PruneResult) pruneReports(ctx context.Context, st storage.Storage, rs
 		}
 	}
 	return nil
+}
+
+// listReports lists the set's drill reports (<rs>/drills/<id>.json);
+// any other object there is not a report and is left alone.
+func listReports(ctx context.Context, st storage.Storage, rs string) ([]retention.Report, map[string]storage.Info, error) {
+	prefix := layout.DrillsPrefix(rs)
+	var reports []retention.Report
+	infos := map[string]storage.Info{}
+	for info, err := range st.List(ctx, prefix) {
+		if err != nil {
+			return nil, nil, fmt.Errorf("list the drill reports: %w", err)
+		}
+		id, ok := strings.CutSuffix(strings.TrimPrefix(info.Key, prefix), ".json")
+		if !ok || id == "" || strings.Contains(id, "/") {
+			continue
+		}
+		reports = append(reports, retention.Report{Key: info.Key, ID: id})
+		infos[info.Key] = info
+	}
+	return reports, infos, nil
+}
+
+// lockDates reads the retain-until date of the candidate reports only: a
+// listing does not carry it, and the reports kept by count need none.
+func lockDates(ctx context.Context, st storage.Storage, reports []retention.Report, candidates []string) {
+	wanted := map[string]bool{}
+	for _, k := range candidates {
+		wanted[k] = true
+	}
+	for i := range reports {
+		if wanted[reports[i].Key] {
+			if info, err := st.Stat(ctx, reports[i].Key); err == nil {
+				reports[i].Locked = info.RetainUntil
+			}
+		}
+	}
 }
