@@ -30,14 +30,7 @@ import (
 // a set without a backup job is a high finding. The HTML page is one file with inline CSS, and renders in
 // headless Chromium.
 func TestAuditReportCommand(t *testing.T) {
-	host := testbed.FreeAddr(t)
-	rs := config.ReplicaSet{Name: "main", Members: []config.Member{{Host: host, Site: "paris"}}}
-	sim, err := mongosim.Start(context.Background(), mongosim.Options{Sets: []config.ReplicaSet{rs}, DataDir: t.TempDir()})
-	if err != nil {
-		testbed.Unavailable(t, "mongosim", err)
-	}
-	t.Cleanup(sim.Close)
-	initiate(t, host)
+	host := startOneMemberSet(t)
 	dir := t.TempDir()
 	trail := filepath.Join(dir, "audit.jsonl")
 	if err := os.WriteFile(trail, []byte(`{"time":"2026-12-01T10:00:00Z","who":"alice","action":"ingest supermarket","target":"opendata","outcome":"ok"}`+"\n"), 0o600); err != nil {
@@ -138,6 +131,21 @@ func screenshot(t *testing.T, page string) {
 
 // initiate makes host a one-member set and waits (bounded) for it to be
 // primary: an uninitiated member refuses listDatabases as mongod does.
+// startOneMemberSet starts a one-member simulated set "main" (site
+// paris) on a free port, initiated and writable, stopped at cleanup.
+func startOneMemberSet(t *testing.T) string {
+	t.Helper()
+	host := testbed.FreeAddr(t)
+	rs := config.ReplicaSet{Name: "main", Members: []config.Member{{Host: host, Site: "paris"}}}
+	sim, err := mongosim.Start(context.Background(), mongosim.Options{Sets: []config.ReplicaSet{rs}, DataDir: t.TempDir()})
+	if err != nil {
+		testbed.Unavailable(t, "mongosim", err)
+	}
+	t.Cleanup(sim.Close)
+	initiate(t, host)
+	return host
+}
+
 func initiate(t *testing.T, host string) {
 	t.Helper()
 	ctx := context.Background()

@@ -12,8 +12,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/noscites/citadel/backup/jobs"
-	"github.com/noscites/citadel/config"
-	"github.com/noscites/citadel/internal/mongosim"
 	"github.com/noscites/citadel/test/testbed"
 )
 
@@ -23,14 +21,7 @@ import (
 // (the same line but for the id and figures; -o json the same
 // jobs.BackupResult, its id named after the run's token).
 func TestBackupRunThroughCoordinator(t *testing.T) {
-	host := testbed.FreeAddr(t)
-	rs := config.ReplicaSet{Name: "main", Members: []config.Member{{Host: host, Site: "paris"}}}
-	sim, err := mongosim.Start(context.Background(), mongosim.Options{Sets: []config.ReplicaSet{rs}, DataDir: t.TempDir()})
-	if err != nil {
-		testbed.Unavailable(t, "mongosim", err)
-	}
-	t.Cleanup(sim.Close)
-	initiate(t, host)
+	host := startOneMemberSet(t)
 	c := testbed.Connect(t, "mongodb://"+host+"/?directConnection=true")
 	docs := make([]any, 200)
 	for i := range docs {
